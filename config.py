@@ -1,0 +1,154 @@
+"""Configuration classes: development, testing and production.
+
+Every setting is read from the environment when a configuration object is
+*instantiated* (inside ``create_app``), never at import time, so tests and
+commands can change the environment before building an app.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+# A key that is fine for a laptop and refused by production.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever the URL's spelling."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(self.database_url())
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env.get("REDIS_URL") or None
+
+        # Socket.IO: gevent in the served app (gunicorn -k gevent); eventlet is never used.
+        self.SOCKETIO_ASYNC_MODE = env.get("SOCKETIO_ASYNC_MODE", "gevent")
+
+        # Mail: every message goes through the outbox table first.
+        self.MAIL_BACKEND = env.get("MAIL_BACKEND", "log")  # log | smtp | memory
+        self.MAIL_SERVER = env.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = _env_int("MAIL_PORT", 587)
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME")
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+        self.MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+        self.MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "LMS <no-reply@lms.local>")
+
+        # Absolute address used in emailed links (invitations, password resets).
+        self.SITE_URL = env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+        # Account rules.
+        self.INVITATION_TTL_HOURS = _env_int("INVITATION_TTL_HOURS", 24 * 14)
+        self.PASSWORD_RESET_TTL_MINUTES = _env_int("PASSWORD_RESET_TTL_MINUTES", 60)
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+        self.LOGIN_FAILURE_WINDOW_MINUTES = _env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+        # argon2id parameters (RFC 9106 second recommended option).
+        self.ARGON2_TIME_COST = 3
+        self.ARGON2_MEMORY_COST = 65536
+        self.ARGON2_PARALLELISM = 4
+
+        # Requests and uploads.
+        self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 60 * 1024 * 1024)
+        self.CSV_IMPORT_MAX_BYTES = 1024 * 1024
+
+        # Cookies.
+        secure = _env_bool("SECURE_COOKIES", self.secure_cookies_default())
+        self.SESSION_COOKIE_SECURE = secure
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+        self.PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.HSTS = secure
+
+        # Languages the interface offers; a catalog under lms/translations adds one.
+        self.LANGUAGES = ["en", "ko"]
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.BABEL_DEFAULT_TIMEZONE = "UTC"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "lms" / "translations")
+
+    def database_url(self) -> str:
+        url = os.environ.get("DATABASE_URL")
+        if url:
+            return url
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}"
+
+    def secure_cookies_default(self) -> bool:
+        return False
+
+
+class DevelopmentConfig(Config):
+    NAME = "development"
+    DEBUG = False  # gunicorn serves it; the debugger is never exposed
+
+
+class TestingConfig(Config):
+    NAME = "testing"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "testing-secret-key"
+        self.SOCKETIO_ASYNC_MODE = "threading"
+        self.MAIL_BACKEND = "memory"
+        self.SITE_URL = "http://localhost"
+        self.SERVER_NAME = None
+        # Cheap hashes keep the suite fast; production parameters are tested separately.
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_COST = 1024
+        self.ARGON2_PARALLELISM = 1
+
+    def database_url(self) -> str:
+        return os.environ.get("TEST_DATABASE_URL", "sqlite://")
+
+
+class ProductionConfig(Config):
+    NAME = "production"
+
+    def secure_cookies_default(self) -> bool:
+        return True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,1 @@
+"""People and their accounts: invitations, login, password reset, profile."""

@@ -1,0 +1,20 @@
+"""The ``flask lms ...`` command group; each feature contributes its commands."""
+
+import click
+
+
+@click.group("lms")
+def lms_cli():
+    """Commands of the learning platform."""
+
+
+def _register_feature_commands() -> None:
+    from lms.accounts.cli import register as register_accounts
+    from lms.demo.cli import register as register_demo
+    from lms.mail.cli import register as register_mail
+
+    for register in (register_accounts, register_demo, register_mail):
+        register(lms_cli)
+
+
+_register_feature_commands()

@@ -1,0 +1,1 @@
+"""What every feature needs: database helpers, permissions, errors, time, security."""

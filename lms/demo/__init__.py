@@ -1,0 +1,1 @@
+"""The demo data: the two 2024 CPI programs with invented people."""

@@ -1,0 +1,5 @@
+import click
+
+
+def register(group: click.Group) -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Who takes part in what: enrolments of participants, invitations, CSV import."""

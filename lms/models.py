@@ -1,0 +1,10 @@
+"""Imports every feature's models so that SQLAlchemy metadata and Alembic see all tables.
+
+Each feature owns its models in ``lms/<feature>/models.py``; this module only
+gathers them.
+"""
+
+from lms.accounts.models import AccountToken, LoginAttempt, User  # noqa: F401
+from lms.enrolment.models import Enrolment, EnrolmentEvent  # noqa: F401
+from lms.mail.models import OutboxMessage  # noqa: F401
+from lms.programs.models import Field, Group, Module, ModuleTrainer, Organisation, Program, Track  # noqa: F401

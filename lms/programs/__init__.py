@@ -1,0 +1,1 @@
+"""The hybrid program model: organisations, programs, tracks, fields, modules, groups."""

@@ -1,0 +1,120 @@
+"""Factories for test records: short calls with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date  # noqa: F401  (re-exported for tests)
+
+from lms.accounts.models import User
+from lms.accounts.passwords import hash_password
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.extensions import db
+from lms.programs.models import Field, Group, Module, ModuleTrainer, Organisation, Program, Track
+
+PASSWORD = "correct-horse-battery-42"
+_sequence = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_sequence)
+
+
+def make_user(*, email=None, name=None, password=PASSWORD, coordinator=False, country="KE",
+              timezone="Africa/Nairobi", **extra) -> User:
+    n = _n()
+    user = User(
+        email=email or f"person{n}@example.test",
+        name=name or f"Person {n}",
+        country=country,
+        timezone=timezone,
+        is_coordinator=coordinator,
+        password_hash=hash_password(password) if password else None,
+        **extra,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_organisation(name=None, kind=Organisation.TRAINING_PARTNER, **extra) -> Organisation:
+    org = Organisation(name=name or f"Organisation {_n()}", kind=kind, **extra)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def make_program(*, name=None, code=None, year=2024, online=(date(2024, 7, 22), date(2024, 8, 2)),
+                 has_offline_phase=True, **extra) -> Program:
+    n = _n()
+    program = Program(
+        name=name or f"{year} Training Program {n}",
+        code=code or f"P{n}",
+        year=year,
+        online_start=online[0],
+        online_end=online[1],
+        has_offline_phase=has_offline_phase,
+        **extra,
+    )
+    db.session.add(program)
+    db.session.flush()
+    return program
+
+
+def make_track(program, *, name=None, offline=(date(2024, 8, 19), date(2024, 9, 13)),
+               location="Seoul", **extra) -> Track:
+    track = Track(
+        program=program,
+        name=name or f"Track {_n()}",
+        offline_start=offline[0] if offline else None,
+        offline_end=offline[1] if offline else None,
+        offline_location=location,
+        **extra,
+    )
+    db.session.add(track)
+    db.session.flush()
+    return track
+
+
+def make_field(name=None) -> Field:
+    field = Field(name=name or f"Field {_n()}")
+    db.session.add(field)
+    db.session.flush()
+    return field
+
+
+def make_module(track, *, title=None, field=None, organisation=None, trainers=(), **extra) -> Module:
+    module = Module(
+        track=track,
+        title=title or f"Module {_n()}",
+        field=field or make_field(),
+        organisation=organisation,
+        **extra,
+    )
+    db.session.add(module)
+    db.session.flush()
+    for trainer in trainers:
+        db.session.add(ModuleTrainer(module=module, user=trainer))
+    db.session.flush()
+    return module
+
+
+def make_group(program, name=None) -> Group:
+    group = Group(program=program, name=name or f"Group {_n()}")
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def enrol(user, program, *, track=None, module=None, group=None,
+          status=EnrolmentStatus.ACTIVE) -> Enrolment:
+    enrolment = Enrolment(
+        user=user,
+        program=program,
+        track=track or (module.track if module else None),
+        module=module,
+        group=group,
+        status=status.value if isinstance(status, EnrolmentStatus) else status,
+    )
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment

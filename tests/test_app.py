@@ -1,0 +1,73 @@
+"""The app factory, configuration, health check and security defaults."""
+
+import pytest
+from sqlalchemy import text
+
+from lms.core.security import InsecureConfiguration
+
+
+def test_healthz_reports_ok_when_database_reachable(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_reports_503_when_database_unreachable(monkeypatch, make_app):
+    monkeypatch.setenv("TEST_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    broken = make_app("testing")
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "unavailable"
+
+
+@pytest.mark.parametrize("key", [None, "short", "dev-only-insecure-secret-key-change-me"])
+def test_production_refuses_to_start_without_real_secret_key(monkeypatch, make_app, key):
+    if key is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", key)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    with pytest.raises(InsecureConfiguration):
+        make_app("production")
+
+
+def test_production_starts_with_real_secret_key_and_secure_cookies(monkeypatch, make_app):
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = make_app("production")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["MAX_CONTENT_LENGTH"] > 0
+
+
+def test_security_headers_on_every_response(client):
+    response = client.get("/healthz")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "object-src 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app, db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_socketio_async_mode_is_explicit(app, make_app, monkeypatch):
+    from lms.extensions import socketio
+
+    assert socketio.server.eio.async_mode == "threading"  # tests use threads
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    make_app("development")
+    assert socketio.server.eio.async_mode == "gevent"  # the served app
+
+
+def test_unknown_page_is_404_with_page(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404

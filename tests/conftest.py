@@ -66,7 +66,7 @@ def sign_in(app, client, user) -> None:
     """Put a signed-in session for ``user`` into the test client's cookie."""
     from flask_login.utils import _create_identifier
 
-    with app.test_request_context():
+    with app.test_request_context(environ_base=client.environ_base):
         identifier = _create_identifier()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()

@@ -110,9 +110,12 @@ def init_socketio(app: Flask) -> None:
 
 
 def _select_locale():
+    from flask import current_app, has_request_context
+
+    if not has_request_context():  # commands, and mail queued outside a request
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
-    from flask import current_app
 
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 

@@ -168,3 +168,18 @@ def outbox(app):
     from lms.mail.senders import get_sender
 
     return get_sender(app).sent
+
+
+@pytest.fixture(autouse=True)
+def _forget_signed_in_user_between_requests(app):
+    """Test requests run inside the test's app context and so share its ``g``,
+    where Flask-Login caches the signed-in user: forget it at the start of
+    every request so that each client is judged by its own cookies."""
+    from flask import g, request_started
+
+    def _forget(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(_forget, app)
+    yield
+    request_started.disconnect(_forget, app)

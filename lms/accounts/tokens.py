@@ -48,16 +48,32 @@ def issue_token(user: User, purpose: str, lifetime: timedelta, created_by: User 
     return secret
 
 
+# What ``lookup_token`` found, so that pages can explain why a link does not work.
+VALID = "valid"
+UNKNOWN = "unknown"
+USED = "used"
+EXPIRED = "expired"
+
+
+def lookup_token(secret: str, purpose: str) -> tuple[AccountToken | None, str]:
+    """The token with this secret and purpose, and its state: VALID, UNKNOWN,
+    USED (or replaced by a newer link) or EXPIRED."""
+    if not secret or len(secret) > 200:
+        return None, UNKNOWN
+    token = db.session.scalar(select(AccountToken).where(AccountToken.token_hash == _digest(secret)))
+    if token is None or token.purpose != purpose:
+        return None, UNKNOWN
+    if token.used_at is not None:
+        return token, USED
+    if token.expires_at <= utcnow():
+        return token, EXPIRED
+    return token, VALID
+
+
 def find_valid_token(secret: str, purpose: str) -> AccountToken | None:
     """The token if it exists, has this purpose, is unused and has not expired."""
-    if not secret or len(secret) > 200:
-        return None
-    token = db.session.scalar(select(AccountToken).where(AccountToken.token_hash == _digest(secret)))
-    if token is None or token.purpose != purpose or token.used_at is not None:
-        return None
-    if token.expires_at <= utcnow():
-        return None
-    return token
+    token, state = lookup_token(secret, purpose)
+    return token if state == VALID else None
 
 
 def consume_token(token: AccountToken) -> bool:

@@ -62,6 +62,11 @@ class Config:
         self.MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
         self.MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "LMS <no-reply@lms.local>")
+        self.MAIL_DELIVER_IN_BACKGROUND = True
+
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers
+        # are trusted (the client address is used for login rate limits).
+        self.PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
         # Absolute address used in emailed links (invitations, password resets).
         self.SITE_URL = env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -125,6 +130,7 @@ class TestingConfig(Config):
         self.SECRET_KEY = "testing-secret-key"
         self.SOCKETIO_ASYNC_MODE = "threading"
         self.MAIL_BACKEND = "memory"
+        self.MAIL_DELIVER_IN_BACKGROUND = False
         self.SITE_URL = "http://localhost"
         self.SERVER_NAME = None
         # Cheap hashes keep the suite fast; production parameters are tested separately.

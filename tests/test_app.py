@@ -71,3 +71,31 @@ def test_socketio_async_mode_is_explicit(app, make_app, monkeypatch):
 def test_unknown_page_is_404_with_page(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
+
+
+def test_proxy_count_trusts_forwarded_client_address(make_app, monkeypatch):
+    from flask import request
+
+    monkeypatch.setenv("PROXY_COUNT", "1")
+    proxied = make_app("testing")
+
+    @proxied.get("/_whoami")
+    def whoami():
+        return request.remote_addr
+
+    response = proxied.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.get_data(as_text=True) == "203.0.113.9"
+
+
+def test_mail_is_delivered_in_background_when_served(app, client, world, outbox, monkeypatch):
+    import time
+
+    from tests.helpers import post_form
+
+    monkeypatch.setitem(app.config, "MAIL_DELIVER_IN_BACKGROUND", True)
+    response = post_form(client, "/password/forgot", {"email": world.participant.email})
+    assert response.status_code in (200, 302)
+    deadline = time.monotonic() + 5
+    while not outbox and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [message["to"] for message in outbox] == [world.participant.email]

@@ -82,6 +82,10 @@ class EnrolmentEvent(db.Model):
     action: Mapped[str] = mapped_column(String(40))  # enrolled, status, moved, imported…
     from_status: Mapped[str | None] = mapped_column(String(30))
     to_status: Mapped[str | None] = mapped_column(String(30))
+    # What a move or group change went from and to, as shown at the time
+    # ("Intensive · Digital contents", a group's name): names may change later.
+    from_value: Mapped[str | None] = mapped_column(String(400))
+    to_value: Mapped[str | None] = mapped_column(String(400))
     note: Mapped[str | None] = mapped_column(Text)
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="events")

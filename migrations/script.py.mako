@@ -7,6 +7,8 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
+
+import lms.core.database  # noqa: F401  (custom column types such as UTCDateTime)
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

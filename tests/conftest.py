@@ -48,7 +48,17 @@ def make_app(app):
     """Build another app (other config); the shared Socket.IO server is re-bound afterwards."""
     from lms import init_socketio
 
-    yield create_app
+    built = []
+
+    def _make(*args, **kwargs):
+        built.append(create_app(*args, **kwargs))
+        return built[-1]
+
+    yield _make
+    for other in built:
+        with other.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
     init_socketio(app)
 
 

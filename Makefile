@@ -26,11 +26,11 @@ install-dev: $(VENV)/.installed-dev translations
 ## Compile the message catalogs (lms/translations/*/LC_MESSAGES/*.po), if any.
 translations: $(VENV)/.installed
 	@if ls lms/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(VENV)/bin/pybabel compile --quiet -d lms/translations; fi
+		$(VENV)/bin/pybabel compile -d lms/translations; fi
 
 ## Extract translatable strings into lms/translations/messages.pot.
 extract: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o lms/translations/messages.pot .
 
 migrate: install
 	$(FLASK) db upgrade

@@ -6,6 +6,7 @@ commands can change the environment before building an app.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -85,6 +86,8 @@ class Config:
         # Requests and uploads.
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 60 * 1024 * 1024)
         self.CSV_IMPORT_MAX_BYTES = 1024 * 1024
+        self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+        self.RESOURCE_MAX_BYTES = _env_int("RESOURCE_MAX_BYTES", 50 * 1024 * 1024)
 
         # Cookies.
         secure = _env_bool("SECURE_COOKIES", self.secure_cookies_default())
@@ -131,6 +134,7 @@ class TestingConfig(Config):
         self.SOCKETIO_ASYNC_MODE = "threading"
         self.MAIL_BACKEND = "memory"
         self.MAIL_DELIVER_IN_BACKGROUND = False
+        self.UPLOAD_FOLDER = tempfile.mkdtemp(prefix="lms-test-uploads-")
         self.SITE_URL = "http://localhost"
         self.SERVER_NAME = None
         # Cheap hashes keep the suite fast; production parameters are tested separately.

@@ -67,6 +67,10 @@ def create_app(config: str | Config | dict | None = None) -> Flask:
     register_template_helpers(app)
     register_template_context(app)
 
+    from lms.core.markdown import register_markdown_filter
+
+    register_markdown_filter(app)
+
     from lms.mail.operations import register_request_delivery
 
     register_request_delivery(app)
@@ -137,6 +141,9 @@ def _register_blueprints(app: Flask) -> None:
     from lms.core.health import bp as health_bp
     from lms.enrolment.views import bp as enrolment_bp
     from lms.home.views import bp as home_bp
+    from lms.learning.authoring_views import bp as authoring_bp
+    from lms.learning.quiz_views import bp as quizzes_bp
+    from lms.learning.views import bp as learning_bp
     from lms.programs.views import bp as programs_bp
 
     app.register_blueprint(health_bp)
@@ -144,6 +151,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(programs_bp)
     app.register_blueprint(enrolment_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(authoring_bp)
+    app.register_blueprint(quizzes_bp)
 
 
 def _register_cli(app: Flask) -> None:

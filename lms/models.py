@@ -8,3 +8,13 @@ from lms.accounts.models import AccountToken, LoginAttempt, User  # noqa: F401
 from lms.enrolment.models import Enrolment, EnrolmentEvent  # noqa: F401
 from lms.mail.models import OutboxMessage  # noqa: F401
 from lms.programs.models import Field, Group, Module, ModuleTrainer, Organisation, Program, Track  # noqa: F401
+from lms.files.models import StoredFile  # noqa: F401, E402
+from lms.learning.models import (  # noqa: F401, E402
+    Completion,
+    Item,
+    ItemPrerequisite,
+    QuizAttempt,
+    QuizChoice,
+    QuizQuestion,
+    Unit,
+)

@@ -14,8 +14,26 @@ from lms.extensions import db as _db
 from tests import factories
 
 
+def _compile_catalogs() -> None:
+    """Compile message catalogs that are newer than their .mo (``make test`` does it too)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).resolve().parent.parent / "lms" / "translations").glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    _compile_catalogs()
     if not os.environ.get("TEST_DATABASE_URL"):
         # A file (not :memory:) so that several connections and threads share it.
         os.environ["TEST_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
@@ -187,8 +205,11 @@ def _forget_signed_in_user_between_requests(app):
     every request so that each client is judged by its own cookies."""
     from flask import g, request_started
 
+    from flask_babel import refresh
+
     def _forget(sender, **extra):
         g.pop("_login_user", None)
+        refresh()  # Flask-Babel caches the locale and zone on the same context
 
     request_started.connect(_forget, app)
     yield

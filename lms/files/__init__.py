@@ -1,0 +1,1 @@
+"""Uploaded files: stored under random names outside static/, served only to people allowed to see them."""

@@ -118,3 +118,66 @@ def enrol(user, program, *, track=None, module=None, group=None,
     db.session.add(enrolment)
     db.session.flush()
     return enrolment
+
+
+# Online learning -------------------------------------------------------------
+
+def make_unit(module=None, *, program=None, title=None, position=None, **extra):
+    from lms.learning.models import Unit
+
+    program = program or module.track.program
+    unit = Unit(program=program, module=module, title=title or f"Unit {_n()}",
+                position=position if position is not None else _n(), **extra)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def make_item(unit, kind="lesson", *, title=None, position=None, completion_rule=None, prerequisites=(),
+              **extra):
+    from lms.learning.models import COMPLETION_RULES_BY_KIND, Item, ItemKind, ItemPrerequisite
+
+    kind_enum = ItemKind(kind)
+    rule = completion_rule or COMPLETION_RULES_BY_KIND[kind_enum][0]
+    item = Item(
+        unit=unit,
+        kind=kind_enum.value,
+        title=title or f"{kind_enum.value.title()} {_n()}",
+        position=position if position is not None else _n(),
+        completion_rule=getattr(rule, "value", rule),
+        settings=extra.pop("settings", {}),
+        **extra,
+    )
+    if kind_enum is ItemKind.LESSON and item.body is None:
+        item.body = "# Lesson\n\nSome **text**."
+    db.session.add(item)
+    db.session.flush()
+    for required in prerequisites:
+        db.session.add(ItemPrerequisite(item=item, required_item=required))
+    db.session.flush()
+    return item
+
+
+def make_quiz(unit, *, title=None, pass_mark=50, max_attempts=3, questions=None, **extra):
+    """A quiz item; ``questions`` is a list of (kind, prompt, choices or accepted answers)."""
+    from lms.learning.models import QuizChoice, QuizQuestion
+
+    item = make_item(unit, "quiz", title=title, settings={"pass_mark": pass_mark, "max_attempts": max_attempts},
+                     **extra)
+    questions = questions or [
+        ("single", "Which city hosts the General track?", [("Seoul", True), ("Paris", False)]),
+        ("multiple", "Pick the fields of 2024", [("Publication", True), ("Performing Arts", True),
+                                                 ("Astronomy", False)]),
+        ("short", "Country of the offline phase?", ["Korea", "South Korea"]),
+    ]
+    for position, (kind, prompt, options) in enumerate(questions):
+        question = QuizQuestion(item_id=item.id, kind=kind, prompt=prompt, position=position, points=1,
+                                accepted_answers=list(options) if kind == "short" else [])
+        db.session.add(question)
+        db.session.flush()
+        if kind != "short":
+            for choice_position, (text, correct) in enumerate(options):
+                db.session.add(QuizChoice(question_id=question.id, text=text, is_correct=correct,
+                                          position=choice_position))
+    db.session.flush()
+    return item

@@ -13,6 +13,7 @@ from lms.accounts.models import User
 from lms.accounts.passwords import hash_password
 from lms.core.database import utcnow
 from lms.demo import data
+from lms.demo.learning_content import load_learning_content
 from lms.enrolment.models import Enrolment, EnrolmentEvent, EnrolmentStatus
 from lms.extensions import db
 from lms.programs.models import Field, Group, Module, ModuleTrainer, Organisation, Program, Track
@@ -107,6 +108,7 @@ class _Loader:
 
         summaries = [self.program(program) for program in data.PROGRAMS]
         db.session.flush()
+        load_learning_content()  # every module's online segment and each program's orientation
         return DemoSummary(
             programs=summaries,
             accounts=[

@@ -26,8 +26,54 @@ RECORD_RULES: dict[str, dict[str, int]] = {
 SKIP = {"static"}
 
 
-def _url_values(world) -> dict[str, object]:
-    return {
+@pytest.fixture
+def learning(world, db):
+    """Online content of world.module: a lesson, a file, a quiz with a question, an attempt."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from lms.files.storage import RESOURCE_EXTENSIONS, UploadRules, save_upload
+    from sqlalchemy import select
+
+    from lms.learning.models import QuizAttempt, QuizQuestion
+    from tests import factories
+
+    unit = factories.make_unit(world.module, title="Week 1")
+    lesson = factories.make_item(unit, "lesson", title="Welcome")
+    stored = save_upload(FileStorage(io.BytesIO(b"%PDF-1.4 reading list"), filename="reading.pdf"),
+                         UploadRules(RESOURCE_EXTENSIONS, 10_000), uploaded_by=world.trainer)
+    file_item = factories.make_item(unit, "file", title="Reading list", file_id=stored.id)
+    quiz = factories.make_quiz(unit, title="Check")
+    question = db.session.scalars(select(QuizQuestion).where(QuizQuestion.item_id == quiz.id)).first()
+    attempt = QuizAttempt(item_id=quiz.id, user_id=world.participant.id, number=1, answers={}, results={},
+                          score=0, max_score=3, passed=False)
+    db.session.add(attempt)
+    db.session.commit()
+    return {"unit": unit, "lesson": lesson, "file_item": file_item, "file": stored, "quiz": quiz,
+            "question": question, "attempt": attempt}
+
+
+def _item_for(endpoint: str, learning) -> int:
+    """The item an endpoint is about: quizzes get the quiz, downloads the file item."""
+    if endpoint.startswith("quizzes."):
+        return learning["quiz"].id
+    if endpoint in ("learning.download", "learning.item_file"):
+        return learning["file_item"].id
+    return learning["lesson"].id
+
+
+def _url_values(world, learning=None, endpoint="") -> dict[str, object]:
+    values = {}
+    if learning:
+        values = {
+            "unit_id": learning["unit"].id,
+            "item_id": _item_for(endpoint, learning),
+            "question_id": learning["question"].id,
+            "attempt_id": learning["attempt"].id,
+            "file_id": learning["file"].id,
+        }
+    return values | {
         "program_id": world.program.id,
         "track_id": world.track.id,
         "module_id": world.module.id,
@@ -104,10 +150,10 @@ def _expected(app, endpoint: str, role: str) -> str:
     return "allowed"
 
 
-def test_access(app, client, world, login, access_case):
+def test_access(app, client, world, learning, login, access_case):
     endpoint, rule_path, method, role = access_case
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and r.rule == rule_path)
-    values = _url_values(world)
+    values = _url_values(world, learning, endpoint)
     missing = [arg for arg in rule.arguments if arg not in values]
     assert not missing, f"add a value for {missing} to _url_values"
     with app.test_request_context():

@@ -71,6 +71,21 @@ class Person:
 
 
 @dataclass
+class LearningSummary:
+    """How far the participant is in the online segment (program-wide units and their module)."""
+
+    percent: int
+    width_class: str  # a CSS class per 5 % step: inline styles are forbidden
+    required_done: int
+    required_total: int
+    overdue_count: int
+    item_count: int
+    next_item_id: int | None
+    next_item_title: str | None
+    outline_module_id: int | None
+
+
+@dataclass
 class ParticipantProgram:
     enrolment_id: int
     program_id: int
@@ -90,6 +105,32 @@ class ParticipantProgram:
     trainers: list[Person] = field(default_factory=list)
     group_name: str | None = None
     group_members: list[Person] = field(default_factory=list)
+    module_id: int | None = None
+    learning: LearningSummary | None = None
+
+
+def _learning_summaries(enrolments, now: datetime) -> dict[int, LearningSummary]:
+    """{enrolment_id: LearningSummary} for enrolments that follow the online segment: constant queries."""
+    from lms.learning.access import LEARNING_STATUSES
+    from lms.learning.progress import progress_for_enrolments
+
+    following = [e for e in enrolments if e.status in LEARNING_STATUSES]
+    computed = progress_for_enrolments([(e.user_id, e.program_id, e.module_id) for e in following], now)
+    result = {}
+    for enrolment in following:
+        progress = computed[(enrolment.user_id, enrolment.program_id)]
+        result[enrolment.id] = LearningSummary(
+            percent=progress.percent,
+            width_class=progress.width_class,
+            required_done=progress.required_done,
+            required_total=progress.required_total,
+            overdue_count=len(progress.overdue),
+            item_count=progress.item_count,
+            next_item_id=progress.next_item.id if progress.next_item else None,
+            next_item_title=progress.next_item.title if progress.next_item else None,
+            outline_module_id=enrolment.module_id,
+        )
+    return result
 
 
 def _countdown(phases: list[Phase], now: datetime) -> Countdown | None:
@@ -148,6 +189,7 @@ def participant_programs(user: User, now: datetime | None = None) -> list[Partic
         for group_id, member in rows:
             members_by_group.setdefault(group_id, []).append(_person(member))
 
+    learning = _learning_summaries(enrolments, now)
     result = []
     for enrolment in enrolments:
         program = enrolment.program
@@ -191,6 +233,8 @@ def participant_programs(user: User, now: datetime | None = None) -> list[Partic
                 trainers=[_person(trainer) for trainer in module.trainers] if module else [],
                 group_name=group.name if group else None,
                 group_members=members_by_group.get(group.id, []) if group else [],
+                module_id=module.id if module else None,
+                learning=learning.get(enrolment.id),
             )
         )
     return result

@@ -78,3 +78,26 @@ def is_learner(user, unit) -> bool:
     if not user.is_authenticated:
         return False
     return learner_enrolment(user, unit.program_id, unit.module_id) is not None
+
+
+def can_view_module_outline(user, module: Module) -> bool:
+    """A module's outline: its participants (active or completed), its trainers, coordinators."""
+    if not user.is_authenticated:
+        return False
+    if user.is_coordinator or is_module_trainer(user, module.id):
+        return True
+    return learner_enrolment(user, module.track.program_id, module.id) is not None
+
+
+def can_view_program_outline(user, program_id: int) -> bool:
+    """The program-wide units: every participant of the program, its trainers, coordinators."""
+    if not user.is_authenticated:
+        return False
+    if user.is_coordinator or is_program_trainer(user, program_id):
+        return True
+    return learner_enrolment(user, program_id) is not None
+
+
+def can_view_module_progress(user, module: Module) -> bool:
+    """The progress grid of a module: its trainers and coordinators."""
+    return user.is_authenticated and (user.is_coordinator or is_module_trainer(user, module.id))

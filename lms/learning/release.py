@@ -57,3 +57,36 @@ def lock_for(item: Item, completed_item_ids: set[int], items_by_id: dict[int, It
         lock.missing_prerequisites.append(required)
         lock.reasons.append(_("Complete “%(title)s” first.", title=required.title))
     return lock
+
+
+# --------------------------------------------------------------------------
+# How release dates read to a participant: in their zone, with a relative hint
+# --------------------------------------------------------------------------
+
+
+def relative_hint(instant: datetime | None, now: datetime | None = None) -> str:
+    """'in 3 days' or '2 hours ago', in the viewer's language ('' without a date)."""
+    if instant is None:
+        return ""
+    from flask_babel import format_timedelta
+
+    now = now or utcnow()
+    return format_timedelta(instant - now, granularity="minute", threshold=0.9, add_direction=True)
+
+
+def opens_hint(item: Item, now: datetime | None = None) -> str:
+    """'Opens in 2 days' while the release date is ahead, else ''."""
+    now = now or utcnow()
+    if item.opens_at is None or item.opens_at <= now:
+        return ""
+    return _("Opens %(when)s", when=relative_hint(item.opens_at, now))
+
+
+def due_hint(item: Item, now: datetime | None = None) -> str:
+    """'Due in 3 days' or 'Was due 2 days ago' ('' without a due date)."""
+    if item.due_at is None:
+        return ""
+    now = now or utcnow()
+    if item.due_at > now:
+        return _("Due %(when)s", when=relative_hint(item.due_at, now))
+    return _("Was due %(when)s", when=relative_hint(item.due_at, now))

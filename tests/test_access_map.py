@@ -18,8 +18,29 @@ ROLES = ["anonymous", "participant", "trainer", "other_trainer", "coordinator"]
 # `world` fixture: the URL always points at the participant's own records and
 # at the module that `trainer` (not `other_trainer`) teaches. Roles not listed
 # follow the endpoint's declared rule.
+AUTHORS_ONLY = {"participant": 403, "other_trainer": 403}  # the module's trainers and coordinators
+MODULE_MEMBERS = {"other_trainer": 403}  # the module's participants, trainers and coordinators
+LEARNERS_ONLY = {"trainer": 403, "other_trainer": 403, "coordinator": 403}  # only participants complete work
+
 RECORD_RULES: dict[str, dict[str, int]] = {
     "programs.module_detail": {"participant": 403, "other_trainer": 403},
+    # Authoring the module's online segment.
+    **{f"authoring.{name}": AUTHORS_ONLY for name in (
+        "module_content", "create_unit", "edit_unit", "move_unit", "hide_unit", "show_unit", "duplicate_unit",
+        "archive_unit", "restore_unit", "create_item", "edit_item", "move_item", "hide_item", "show_item",
+        "duplicate_item", "archive_item", "restore_item", "upload_image")},
+    **{f"quizzes.{name}": AUTHORS_ONLY for name in (
+        "edit_questions", "add_question", "edit_question", "archive_question", "restore_question",
+        "move_question", "results")},
+    "learning.progress_grid": AUTHORS_ONLY,
+    "learning.progress_csv": AUTHORS_ONLY,
+    # Following the module.
+    **{f"learning.{name}": MODULE_MEMBERS for name in (
+        "module_outline", "item", "leave_item", "download", "item_file", "unit_package")},
+    "quizzes.take": MODULE_MEMBERS,
+    "quizzes.attempt": MODULE_MEMBERS,  # the participant's own attempt
+    "learning.mark_done": LEARNERS_ONLY,
+    "quizzes.submit": LEARNERS_ONLY,
 }
 
 # Endpoints that are not pages of their own (static files).
@@ -162,7 +183,7 @@ def test_access(app, client, world, learning, login, access_case):
     if role != "anonymous":
         login(client, getattr(world, role))
 
-    response = client.get(url) if method == "GET" else post_form(client, url, {})
+    response = client.get(url, buffered=True) if method == "GET" else post_form(client, url, {}, buffered=True)
     expected = _expected(app, endpoint, role)
 
     assert response.status_code < 500, f"{method} {url} as {role}: server error"

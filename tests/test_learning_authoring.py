@@ -131,7 +131,7 @@ def test_content_page_shows_units_and_items(client, world, login, db, unit):
     assert "Requires Reading for children" in html
     assert "3 questions" in html
     # Dates in the viewer's zone (Asia/Seoul for the trainer), zone named.
-    assert "Jul 22, 2024, 9:00:00" in html and "Asia/Seoul" in html
+    assert ("Jul 22, 2024, 9:00\u202fAM" in html or "Jul 22, 2024, 9:00 AM" in html) and "Asia/Seoul" in html
     assert "Old week" not in html and "Old lesson" not in html
     assert "Someone else" not in html
     assert "Show archived (2)" in html
@@ -719,7 +719,10 @@ def test_duplicate_quiz_copies_questions_and_choices(client, world, login, db, u
     quiz = f.make_quiz(unit, title="Quiz", position=1, pass_mark=60, prerequisites=[lesson])
     after = f.make_item(unit, title="After", position=2)
     db.session.add(Completion(user_id=world.participant.id, item_id=quiz.id, how="pass"))
+    edited = db.session.scalar(select(QuizQuestion).where(QuizQuestion.item_id == quiz.id).limit(1))
+    edited.feedback_correct = "Well done"  # the original has been edited: its version moved on
     db.session.commit()
+    assert edited.version == 2
     login(client, world.trainer)
     assert post_form(client, f"/items/{quiz.id}/duplicate").status_code == 302
     copy = db.session.scalar(select(Item).where(Item.title == "Quiz (copy)"))
@@ -736,6 +739,8 @@ def test_duplicate_quiz_copies_questions_and_choices(client, world, login, db, u
         return [(q.kind, q.prompt, q.accepted_answers, [(c.text, c.is_correct) for c in q.choices]) for q in rows]
 
     assert questions(copy.id) == questions(quiz.id) and len(questions(copy.id)) == 3
+    # Copies are new records: their version counter starts at 1.
+    assert db.session.scalars(select(QuizQuestion.version).where(QuizQuestion.item_id == copy.id)).all() == [1, 1, 1]
     assert db.session.scalar(select(func.count(QuizChoice.id))) == 10
     assert db.session.scalar(select(func.count(Completion.id)).where(Completion.item_id == copy.id)) == 0
 

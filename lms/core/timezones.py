@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
 from flask import has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -134,8 +135,15 @@ def format_instant(value: datetime | None, zone_name: str | None = None, fmt: st
     if value is None:
         return ""
     zone_name = zone_name or viewer_timezone()
-    local = value.astimezone(ZoneInfo(zone_name))
-    text = babel_format_datetime(local, format=fmt, tzinfo=ZoneInfo(zone_name), locale=_current_locale())
+    zone = ZoneInfo(zone_name)
+    locale = Locale.parse(str(_current_locale()))
+    if fmt == "medium":
+        # The locale's medium date with a short time: "Jul 22, 2024, 5:59 PM", no seconds.
+        date_text = babel_format_date(value.astimezone(zone).date(), format="medium", locale=locale)
+        time_text = babel_format_time(value, format="short", tzinfo=zone, locale=locale)
+        text = locale.datetime_formats["medium"].format(time_text, date_text)
+    else:
+        text = babel_format_datetime(value.astimezone(zone), format=fmt, tzinfo=zone, locale=locale)
     return f"{text} ({zone_label(zone_name, value)})"
 
 

@@ -304,3 +304,45 @@ def test_the_demo_loads_again_with_reset_and_recreates_the_files(app, db, demo):
     assert first_keys.isdisjoint(file.storage_key for file in stored)
     for file in stored:
         assert file_path(file).read_bytes().startswith(b"%PDF")
+
+
+def _files_in(folder) -> set[str]:
+    return {path.name for path in folder.iterdir() if path.is_file()}
+
+
+def test_reset_removes_the_files_of_the_deleted_stored_files(app, db, tmp_path, monkeypatch):
+    folder = tmp_path / "uploads"
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
+    assert run_demo(app).exit_code == 0
+    db.session.expire_all()
+    first_keys = set(db.session.scalars(select(StoredFile.storage_key)))
+    assert len(first_keys) == 5 and _files_in(folder) == first_keys
+
+    result = run_demo(app, "--reset")
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    keys = set(db.session.scalars(select(StoredFile.storage_key)))
+    assert len(_files_in(folder)) == db.session.scalar(select(func.count()).select_from(StoredFile)) == 5
+    assert _files_in(folder) == keys and keys.isdisjoint(first_keys)
+
+
+def test_a_reset_that_fails_keeps_the_files(app, db, tmp_path, monkeypatch):
+    """The rows come back with the rollback, so their files must stay."""
+    from lms.demo import loader
+    from lms.demo.loader import DemoError
+
+    folder = tmp_path / "uploads"
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
+    assert run_demo(app).exit_code == 0
+    db.session.expire_all()
+    keys = set(db.session.scalars(select(StoredFile.storage_key)))
+
+    def broken_load():
+        raise DemoError("simulated failure")
+
+    monkeypatch.setattr(loader, "load_demo", broken_load)
+    result = run_demo(app, "--reset")
+    assert result.exit_code == 1 and "simulated failure" in result.output
+    db.session.expire_all()
+    assert set(db.session.scalars(select(StoredFile.storage_key))) == keys
+    assert _files_in(folder) == keys

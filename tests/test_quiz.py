@@ -491,26 +491,156 @@ def test_preview_button_renders_markdown_and_saves_nothing(client, login, world,
     assert len(questions(db, quiz)) == 3
 
 
-def test_edit_conflict_keeps_typed_values_and_shows_theirs(client, login, world, db, quiz):
+CONFLICT_MESSAGE = "Someone else changed this record while you were editing it."
+
+
+def version_of(html: str) -> str:
+    return re.search(r'name="version" type="hidden" value="([^"]*)"', html).group(1)
+
+
+def save_elsewhere(db, question_id, prompt):
+    """Someone else's save, on a connection of its own (committed; the version moves on)."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            QuizQuestion.__table__.update().where(QuizQuestion.__table__.c.id == question_id)
+            .values(prompt=prompt, version=QuizQuestion.__table__.c.version + 1)
+        )
+
+
+def stored(db, question_id):
+    db.session.expire_all()
+    return db.session.get(QuizQuestion, question_id)
+
+
+def test_questions_carry_a_version_counter(db, quiz):
+    question = questions(db, quiz)[0]
+    assert question.version == 1
+    question.points = 2
+    db.session.commit()
+    assert question.version == 2
+
+
+def test_stale_version_is_refused_with_message_and_db_unchanged(client, login, world, db, quiz):
     question = questions(db, quiz)[2]  # short
     login(client, world.trainer)
+    opened = version_of(client.get(f"/quiz-questions/{question.id}/edit").get_data(as_text=True))
+    assert opened == "1"
+    save_elsewhere(db, question.id, "Their prompt")  # the coordinator saved meanwhile: version 2
     response = post_form(client, f"/quiz-questions/{question.id}/edit", {
-        "version": "20000101000000000000", "kind": "short", "prompt": "My version", "points": "1",
+        "version": opened, "kind": "short", "prompt": "My version", "points": "4",
         "accepted_answers": "Korea",
     })
     html = text(response)
     assert response.status_code == 200
-    assert "Someone else changed this question" in html
-    assert "My version" in html and "Country of the offline phase?" in html
-    db.session.expire_all()
-    assert questions(db, quiz)[2].prompt == "Country of the offline phase?"
-    # Saving again (the form now holds the current version) goes through.
-    version = re.search(r'name="version" type="hidden" value="([^"]*)"', response.get_data(as_text=True)).group(1)
+    assert CONFLICT_MESSAGE in html
+    assert "My version" in html and 'value="4"' in html  # what was typed is kept
+    assert "Their prompt" in html  # what the other person saved is shown
+    assert version_of(response.get_data(as_text=True)) == "2"
+    current = stored(db, question.id)
+    assert (current.prompt, current.points, current.version) == ("Their prompt", 1, 2)
+    # Saving again (the form now holds the current version) overwrites knowingly.
     saved = post_form(client, f"/quiz-questions/{question.id}/edit", {
-        "version": version, "kind": "short", "prompt": "My version", "points": "1", "accepted_answers": "Korea"})
+        "version": "2", "kind": "short", "prompt": "My version", "points": "4", "accepted_answers": "Korea"})
     assert saved.status_code == 302
-    db.session.expire_all()
-    assert questions(db, quiz)[2].prompt == "My version"
+    current = stored(db, question.id)
+    assert (current.prompt, current.points, current.version) == ("My version", 4, 3)
+
+
+@pytest.mark.parametrize("version", ["", "abc", "0"])
+def test_missing_or_bad_version_is_a_conflict(client, login, world, db, quiz, version):
+    question = questions(db, quiz)[2]
+    login(client, world.trainer)
+    response = post_form(client, f"/quiz-questions/{question.id}/edit", {
+        "version": version, "kind": "short", "prompt": "My version", "points": "1", "accepted_answers": "Korea"})
+    assert response.status_code == 200 and CONFLICT_MESSAGE in text(response)
+    current = stored(db, question.id)
+    assert (current.prompt, current.version) == ("Country of the offline phase?", 1)
+
+
+def test_save_landing_between_check_and_commit_is_a_conflict(client, login, world, db, quiz, monkeypatch):
+    from lms.learning import quiz as quiz_ops
+
+    question = questions(db, quiz)[0]  # single choice
+    choice_ids = [choice.id for choice in question.choices]
+    login(client, world.trainer)
+    opened = version_of(client.get(f"/quiz-questions/{question.id}/edit").get_data(as_text=True))
+    real_check = quiz_ops.check_version
+    checked = []
+
+    def check_then_someone_saves(record, submitted):
+        real_check(record, submitted)  # the form is current: the check passes ...
+        checked.append(record.id)
+        save_elsewhere(db, record.id, "Their prompt")  # ... and someone else commits before we do
+
+    monkeypatch.setattr(quiz_ops, "check_version", check_then_someone_saves)
+    response = post_form(client, f"/quiz-questions/{question.id}/edit", {
+        "version": opened, "kind": "single", "prompt": "My prompt", "points": "3",
+        "choices-0-id": str(choice_ids[0]), "choices-0-text": "Busan", "choices-0-is_correct": "y",
+        "choices-1-id": str(choice_ids[1]), "choices-1-text": "Daegu",
+        "choices-2-text": "Gwangju",
+    })
+    assert checked == [question.id]
+    html = text(response)
+    assert response.status_code == 200
+    assert CONFLICT_MESSAGE in html
+    assert "My prompt" in html and 'value="Gwangju"' in html  # typed values kept
+    assert "Their prompt" in html  # their saved version shown
+    assert version_of(response.get_data(as_text=True)) == "2"
+    # Nothing of ours was written: their prompt, the original points and choices.
+    current = stored(db, question.id)
+    assert (current.prompt, current.points, current.version) == ("Their prompt", 1, 2)
+    assert [(c.text, c.is_correct) for c in current.choices] == [("Seoul", True), ("Paris", False)]
+    monkeypatch.setattr(quiz_ops, "check_version", real_check)
+    saved = post_form(client, f"/quiz-questions/{question.id}/edit", {
+        "version": "2", "kind": "single", "prompt": "My prompt", "points": "3",
+        "choices-0-id": str(choice_ids[0]), "choices-0-text": "Busan", "choices-0-is_correct": "y",
+        "choices-1-id": str(choice_ids[1]), "choices-1-text": "Daegu",
+    })
+    assert saved.status_code == 302
+    current = stored(db, question.id)
+    assert (current.prompt, current.points, current.version) == ("My prompt", 3, 3)
+    assert [(c.text, c.is_correct) for c in current.choices] == [("Busan", True), ("Daegu", False)]
+
+
+def test_editing_only_the_choices_moves_the_version_on(client, login, world, db, quiz):
+    question = questions(db, quiz)[0]
+    choice_ids = [choice.id for choice in question.choices]
+    login(client, world.trainer)
+    response = post_form(client, f"/quiz-questions/{question.id}/edit", {
+        "version": "1", "kind": "single", "prompt": question.prompt, "points": "1",
+        "choices-0-id": str(choice_ids[0]), "choices-0-text": "Seoul", "choices-0-is_correct": "y",
+        "choices-1-id": str(choice_ids[1]), "choices-1-text": "Paris (France)",
+    })
+    assert response.status_code == 302
+    assert stored(db, question.id).version == 2
+    # A form opened before that save is now stale.
+    stale = post_form(client, f"/quiz-questions/{question.id}/edit", {
+        "version": "1", "kind": "single", "prompt": "Other", "points": "1",
+        "choices-0-text": "A", "choices-0-is_correct": "y", "choices-1-text": "B",
+    })
+    assert stale.status_code == 200 and CONFLICT_MESSAGE in text(stale)
+    assert stored(db, question.id).prompt == "Which city hosts the General track?"
+
+
+def test_archive_racing_another_save_changes_nothing(client, login, world, db, quiz, monkeypatch):
+    from lms.learning import quiz as quiz_ops
+
+    question = questions(db, quiz)[0]
+    login(client, world.trainer)
+    real_archive = quiz_ops.archive_question
+
+    def archive_while_someone_saves(record):
+        changed = real_archive(record)
+        save_elsewhere(db, record.id, "Their prompt")
+        return changed
+
+    monkeypatch.setattr(quiz_ops, "archive_question", archive_while_someone_saves)
+    response = post_form(client, f"/quiz-questions/{question.id}/archive")
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"]))
+    assert "Someone else changed these questions at the same moment" in page
+    current = stored(db, question.id)
+    assert current.archived_at is None and current.prompt == "Their prompt"
 
 
 def test_switching_single_to_multiple_on_edit(client, login, world, db, quiz):

@@ -27,7 +27,7 @@ def register(group: click.Group) -> None:
     @with_appcontext
     def demo(if_empty, reset):
         """Load the 2024 CPI programs with invented people and three demo accounts."""
-        from lms.demo.loader import DemoError, clear_database, database_has_data, load_demo
+        from lms.demo.loader import DemoError, clear_database, database_has_data, load_demo, remove_files
         from lms.extensions import db
 
         if current_app.config.get("CONFIG_NAME") == "production":
@@ -39,13 +39,14 @@ def register(group: click.Group) -> None:
         except (OperationalError, ProgrammingError):
             db.session.rollback()
             _fail("The database has no tables yet: run `flask --app wsgi db upgrade` first.")
+        deleted_files = []
         if has_data:
             if if_empty:
                 click.echo("The database already has data; the demo was not loaded.")
                 return
             if not reset:
                 _fail("The database already has data. Run with --reset to delete everything and load the demo.")
-            clear_database()
+            deleted_files = clear_database()
             click.echo("Deleted every row of every table.")
 
         try:
@@ -57,6 +58,8 @@ def register(group: click.Group) -> None:
         except Exception:
             db.session.rollback()
             raise
+        # The deletion is committed (with the new demo): only now may the old uploads go.
+        remove_files(deleted_files)
 
         elapsed = time.perf_counter() - started
         click.echo(f"Demo data loaded in {elapsed:.1f} s ({summary.users} people).")

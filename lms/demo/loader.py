@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -16,6 +17,8 @@ from lms.demo import data
 from lms.demo.learning_content import load_learning_content
 from lms.enrolment.models import Enrolment, EnrolmentEvent, EnrolmentStatus
 from lms.extensions import db
+from lms.files.models import StoredFile
+from lms.files.storage import file_path
 from lms.programs.models import Field, Group, Module, ModuleTrainer, Organisation, Program, Track
 
 
@@ -53,14 +56,27 @@ def database_has_data() -> bool:
     return db.session.scalar(select(User.id).limit(1)) is not None
 
 
-def clear_database() -> None:
-    """Delete every row of the app's tables, children first.
+def clear_database() -> list[Path]:
+    """Delete every row of the app's tables, children first (the caller commits).
 
     The tables themselves (and Alembic's version table, which is not in the
-    app's metadata) stay as they are.
+    app's metadata) stay as they are. Returns where the deleted stored files
+    keep their bytes: pass the list to ``remove_files`` once the deletion is
+    committed (before that, a rollback would bring the rows back).
     """
+    stored_files = db.session.scalars(select(StoredFile)).all()
+    paths = [file_path(stored) for stored in stored_files]
+    for stored in stored_files:  # their rows are deleted below; new ones may reuse the ids
+        db.session.expunge(stored)
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
+    return paths
+
+
+def remove_files(paths: list[Path]) -> None:
+    """Delete the bytes of stored files whose rows were deleted and committed."""
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 class _Loader:

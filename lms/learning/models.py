@@ -152,7 +152,7 @@ class Completion(db.Model):
     user: Mapped["User"] = relationship()  # noqa: F821
 
 
-class QuizQuestion(TimestampMixin, db.Model):
+class QuizQuestion(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "quiz_questions"
 
     SINGLE = "single"

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from lms.core.concurrency import check_version
 from lms.core.database import utcnow
 from lms.extensions import db
 from lms.learning.completion import record_completion
@@ -510,25 +511,6 @@ def quiz_overview(item: Item) -> QuizOverview:
 # Question authoring -----------------------------------------------------------------------
 
 
-class QuestionConflict(Exception):
-    """Someone else saved the question after this form was opened."""
-
-    def __init__(self, current: QuizQuestion):
-        super().__init__("question edit conflict")
-        self.current = current
-
-
-def question_version(question: QuizQuestion) -> str:
-    """A token of the question's last save (questions have no version column: the save time serves)."""
-    stamp = question.updated_at or question.created_at
-    return stamp.strftime("%Y%m%d%H%M%S%f") if stamp else ""
-
-
-def check_question_version(question: QuizQuestion, submitted: str | None) -> None:
-    if (submitted or "") != question_version(question):
-        raise QuestionConflict(question)
-
-
 @dataclass
 class ChoiceData:
     text: str
@@ -589,11 +571,16 @@ def create_question(item: Item, data: QuestionData) -> QuizQuestion:
     return question
 
 
-def update_question(question: QuizQuestion, data: QuestionData, submitted_version: str | None) -> QuizQuestion:
-    """Save an edit; attempts already graded keep what they stored."""
-    check_question_version(question, submitted_version)
+def update_question(question: QuizQuestion, data: QuestionData, submitted_version) -> QuizQuestion:
+    """Save an edit; attempts already graded keep what they stored.
+
+    Raises ``EditConflict`` when the form was opened on an older version; a save
+    by someone else between this check and the commit makes the commit raise
+    ``StaleDataError`` (the version counter).
+    """
+    check_version(question, submitted_version)
     _apply(question, data)
-    question.updated_at = utcnow()
+    question.updated_at = utcnow()  # a row update even when only choices changed: the version moves on
     db.session.flush()
     return question
 

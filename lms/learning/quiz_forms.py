@@ -166,15 +166,13 @@ class QuestionForm(FlaskForm):
 
 
 def _question_data(question: QuizQuestion) -> dict:
-    from lms.learning.quiz import question_version
-
     rows = [
         {"id": choice.id, "text": choice.text, "is_correct": choice.is_correct, "feedback": choice.feedback}
         for choice in question.choices
     ]
     rows += [{}] * max(CHOICE_ROWS - len(rows), 2)
     return {
-        "version": question_version(question),
+        "version": question.version,
         "kind": question.kind,
         "prompt": question.prompt,
         "points": question.points,

@@ -15,7 +15,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
+from lms.core.concurrency import EditConflict
 from lms.core.permissions import authenticated, require
 from lms.extensions import db
 from lms.learning import quiz
@@ -37,8 +39,9 @@ def _quiz_or_404(item_id: int) -> Item:
     return item
 
 
-def _question_or_404(question_id: int) -> QuizQuestion:
-    question = db.session.get(QuizQuestion, question_id, options=[selectinload(QuizQuestion.choices)])
+def _question_or_404(question_id: int, populate_existing: bool = False) -> QuizQuestion:
+    question = db.session.get(QuizQuestion, question_id, options=[selectinload(QuizQuestion.choices)],
+                              populate_existing=populate_existing)
     if question is None:
         abort(404)
     item = db.session.get(Item, question.item_id)
@@ -101,6 +104,7 @@ def _render_question_form(item, form, *, question=None, conflict=None, preview=F
         form=form,
         question=question,
         conflict=conflict,
+        conflict_message=EditConflict.message,
         preview=preview,
         **_context(item),
     )
@@ -146,23 +150,38 @@ def edit_question(question_id):
         try:
             quiz.update_question(question, form.question_data(), form.version.data)
             db.session.commit()
-        except quiz.QuestionConflict:
+        except EditConflict:
             db.session.rollback()
-            conflict = db.session.get(QuizQuestion, question_id, populate_existing=True)
+        except StaleDataError:  # saved by someone else between our check and our commit
+            db.session.rollback()
         else:
             flash(_("Question saved. Attempts already graded keep their results."), "success")
             return redirect(_questions_url(item, anchor=f"question-{question.id}"))
-        # Saving again overwrites knowingly: the form now carries the current version.
-        form.version.data = quiz.question_version(conflict)
+        # Their saved values (choices included) are shown; the form keeps what was typed and takes
+        # the current version, so saving again overwrites knowingly.
+        conflict = _question_or_404(question_id, populate_existing=True)
+        form.version.data = conflict.version
     return _render_question_form(item, form, question=conflict or question, conflict=conflict)
+
+
+def _commit_list_change() -> bool:
+    """Commit an archive, restore or move; False (nothing saved, message flashed) if a question of
+    the list was saved by someone else at the same moment (the version counter refused it)."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Someone else changed these questions at the same moment, so nothing was changed. "
+                "Check the list and try again."), "error")
+        return False
+    return True
 
 
 @bp.post("/quiz-questions/<int:question_id>/archive")
 @authenticated
 def archive_question(question_id):
     question, item = _authored_question(question_id)
-    if quiz.archive_question(question):
-        db.session.commit()
+    if quiz.archive_question(question) and _commit_list_change():
         flash(_("Question archived: new attempts no longer ask it; past attempts still show it. "
                 "You can restore it."), "success")
     return redirect(_questions_url(item))
@@ -172,8 +191,7 @@ def archive_question(question_id):
 @authenticated
 def restore_question(question_id):
     question, item = _authored_question(question_id)
-    if quiz.restore_question(question):
-        db.session.commit()
+    if quiz.restore_question(question) and _commit_list_change():
         flash(_("Question restored at the end of the quiz."), "success")
     return redirect(_questions_url(item, anchor=f"question-{question.id}"))
 
@@ -186,7 +204,7 @@ def move_question(question_id):
     if direction not in (quiz.UP, quiz.DOWN):
         abort(400)
     if quiz.move_question(question, direction):
-        db.session.commit()
+        _commit_list_change()
     return redirect(_questions_url(item, anchor=f"question-{question.id}"))
 
 

@@ -1,8 +1,8 @@
 """Online learning: units, items, completions, quizzes, stored files
 
-Revision ID: 74084dced716
+Revision ID: eee96213280e
 Revises: c671533c3f25
-Create Date: 2026-11-25 16:01:26.787649
+Create Date: 2026-11-25 16:29:48.494705
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import lms.core.database  # noqa: F401  (custom column types such as UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = '74084dced716'
+revision = 'eee96213280e'
 down_revision = 'c671533c3f25'
 branch_labels = None
 depends_on = None
@@ -135,6 +135,7 @@ def upgrade():
     sa.Column('archived_at', lms.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', lms.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', lms.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_quiz_questions_item_id_items')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_questions'))
     )

@@ -33,8 +33,6 @@ def register_template_context(app) -> None:
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale
-    # Links to pages another feature may not provide yet: {% if has_endpoint("x.y") %}.
-    app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
 
     @app.context_processor
     def inject_navigation():

@@ -33,7 +33,6 @@ bp = Blueprint("authoring", __name__)
 
 # Set when the request body was larger than MAX_CONTENT_LENGTH (see ``request_too_large``).
 TOO_LARGE = "authoring_request_too_large"
-QUIZ_QUESTIONS_ENDPOINT = "quizzes.edit_questions"
 
 
 # Helpers --------------------------------------------------------------------------------------
@@ -161,7 +160,6 @@ def _render_content(program: Program, module: Module | None):
         crumbs=_crumbs(program, module, content=False),
         rule_label=ops.completion_rule_label,
         session_times=ops.session_times,
-        questions_endpoint=QUIZ_QUESTIONS_ENDPOINT,
         add_unit_url=(url_for("authoring.create_unit", module_id=module.id) if module
                       else url_for("authoring.create_program_unit", program_id=program.id)),
     )
@@ -370,7 +368,6 @@ def _render_item_form(form, unit: Unit, kind: ItemKind, *, item: Item | None = N
         cancel_url=_content_url(unit, f"item-{item.id}" if item else f"unit-{unit.id}"),
         zone=viewer_timezone(),
         max_size=ops.format_size(ops.resource_max_bytes()),
-        questions_endpoint=QUIZ_QUESTIONS_ENDPOINT,
         completions=ops.completion_count(item) if item is not None else 0,
     )
 
@@ -409,8 +406,8 @@ def create_item(unit_id):
                                                               upload=_upload_of(form)))
         if item is not None:
             flash(_("“%(title)s” added.", title=item.title), "success")
-            if kind is ItemKind.QUIZ and QUIZ_QUESTIONS_ENDPOINT in current_app.view_functions:
-                return redirect(url_for(QUIZ_QUESTIONS_ENDPOINT, item_id=item.id))
+            if kind is ItemKind.QUIZ:
+                return redirect(url_for("quizzes.edit_questions", item_id=item.id))
             return redirect(_content_url(unit, f"item-{item.id}"))
     if request.method == "POST" and not too_large:
         _keep_upload_note(form)

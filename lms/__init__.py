@@ -138,12 +138,16 @@ def _select_timezone():
 
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
+    from lms.assignments.grading_views import bp as grading_bp
+    from lms.assignments.settings_views import bp as assignment_settings_bp
+    from lms.assignments.submission_views import bp as submissions_bp
     from lms.core.health import bp as health_bp
     from lms.enrolment.views import bp as enrolment_bp
     from lms.home.views import bp as home_bp
     from lms.learning.authoring_views import bp as authoring_bp
     from lms.learning.quiz_views import bp as quizzes_bp
     from lms.learning.views import bp as learning_bp
+    from lms.notifications.views import bp as notifications_bp
     from lms.programs.views import bp as programs_bp
 
     app.register_blueprint(health_bp)
@@ -154,6 +158,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(assignment_settings_bp)
+    app.register_blueprint(submissions_bp)
+    app.register_blueprint(grading_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def _register_cli(app: Flask) -> None:

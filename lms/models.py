@@ -18,3 +18,15 @@ from lms.learning.models import (  # noqa: F401, E402
     QuizQuestion,
     Unit,
 )
+from lms.assignments.models import (  # noqa: F401, E402
+    Assignment,
+    Extension,
+    Grade,
+    GradeEvent,
+    RubricCriterion,
+    RubricLevel,
+    Submission,
+    SubmissionFile,
+    SubmissionVersion,
+)
+from lms.notifications.models import DigestRun, Notification  # noqa: F401, E402

@@ -181,3 +181,25 @@ def make_quiz(unit, *, title=None, pass_mark=50, max_attempts=3, questions=None,
                                           position=choice_position))
     db.session.flush()
     return item
+
+
+# Assignments -------------------------------------------------------------------
+
+def make_assignment(unit, *, title=None, due_at=None, points=100, pass_points=50, rubric=None,
+                    completion_rule="submit", **settings):
+    """An assignment item with its settings; ``rubric`` is [(criterion, [(level, points), ...]), ...]."""
+    from lms.assignments.models import Assignment, RubricCriterion, RubricLevel
+
+    item = make_item(unit, "assignment", title=title, due_at=due_at, completion_rule=completion_rule,
+                     body="Write a short essay.")
+    assignment = Assignment(item=item, points=points, pass_points=pass_points, **settings)
+    db.session.add(assignment)
+    db.session.flush()
+    for position, (criterion_title, levels) in enumerate(rubric or []):
+        criterion = RubricCriterion(assignment=assignment, title=criterion_title, position=position)
+        db.session.add(criterion)
+        db.session.flush()
+        for level_title, level_points in levels:
+            db.session.add(RubricLevel(criterion=criterion, title=level_title, points=level_points))
+    db.session.flush()
+    return assignment

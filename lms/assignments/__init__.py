@@ -1,0 +1,1 @@
+"""Assignments, submissions (every version kept) and grading with rubrics."""

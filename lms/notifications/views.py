@@ -1,0 +1,5 @@
+"""In-app notifications."""
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__)

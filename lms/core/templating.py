@@ -11,6 +11,7 @@ NAVIGATION = [
     ("programs.list_organisations", _l("Organisations"), "coordinator"),
     ("programs.list_fields", _l("Fields"), "coordinator"),
     ("enrolment.people", _l("People"), "coordinator"),
+    ("submissions.my_assignments", _l("Assignments"), "authenticated"),
 ]
 
 
@@ -36,4 +37,7 @@ def register_template_context(app) -> None:
 
     @app.context_processor
     def inject_navigation():
-        return {"navigation_links": navigation_links}
+        from lms.notifications.operations import unread_count_for_viewer
+
+        # Called once by base.html: one query per page, none for signed-out visitors.
+        return {"navigation_links": navigation_links, "unread_notifications": unread_count_for_viewer}

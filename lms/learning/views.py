@@ -257,6 +257,8 @@ def item(item_id):
     item = view.item
     if item.kind == ItemKind.QUIZ.value and "quizzes.take" in current_app.view_functions:
         return redirect(url_for("quizzes.take", item_id=item.id))
+    if item.kind == ItemKind.ASSIGNMENT.value and view.learner:
+        return redirect(url_for("submissions.assignment", item_id=item.id))
     previous, following = view.outline.neighbours(item)
     return render_template(
         "learning/item.html",

@@ -12,8 +12,9 @@ def _register_feature_commands() -> None:
     from lms.accounts.cli import register as register_accounts
     from lms.demo.cli import register as register_demo
     from lms.mail.cli import register as register_mail
+    from lms.notifications.cli import register as register_notifications
 
-    for register in (register_accounts, register_demo, register_mail):
+    for register in (register_accounts, register_demo, register_mail, register_notifications):
         register(lms_cli)
 
 

@@ -18,7 +18,7 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
-from flask import has_request_context
+from flask import has_app_context, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -107,7 +107,7 @@ def country_choices(locale=None) -> list[tuple[str, str]]:
 
 
 def _current_locale():
-    if has_request_context():
+    if has_request_context() or has_app_context():  # commands too, e.g. an email under force_locale
         return get_locale() or Locale.parse("en")
     return Locale.parse("en")
 

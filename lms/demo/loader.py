@@ -14,6 +14,7 @@ from lms.accounts.models import User
 from lms.accounts.passwords import hash_password
 from lms.core.database import utcnow
 from lms.demo import data
+from lms.demo.assignment_settings import load_assignment_settings
 from lms.demo.learning_content import load_learning_content
 from lms.enrolment.models import Enrolment, EnrolmentEvent, EnrolmentStatus
 from lms.extensions import db
@@ -125,6 +126,7 @@ class _Loader:
         summaries = [self.program(program) for program in data.PROGRAMS]
         db.session.flush()
         load_learning_content()  # every module's online segment and each program's orientation
+        load_assignment_settings()  # settings and a rubric for every module's assignment
         return DemoSummary(
             programs=summaries,
             accounts=[

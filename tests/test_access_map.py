@@ -41,6 +41,16 @@ RECORD_RULES: dict[str, dict[str, int]] = {
     "quizzes.attempt": MODULE_MEMBERS,  # the participant's own attempt
     "learning.mark_done": LEARNERS_ONLY,
     "quizzes.submit": LEARNERS_ONLY,
+    # The assignment's settings, rubric and extensions.
+    **{f"assignment_settings.{name}": AUTHORS_ONLY for name in (
+        "edit", "rubric", "add_criterion", "edit_criterion", "archive_criterion", "restore_criterion",
+        "move_criterion", "extensions", "revoke_extension")},
+    # Handing in work: the participant's own submission of world.module's assignment.
+    "submissions.assignment": MODULE_MEMBERS,
+    "submissions.file": MODULE_MEMBERS,
+    "submissions.save_draft": LEARNERS_ONLY,
+    "submissions.submit": LEARNERS_ONLY,
+    "submissions.feedback_file": AUTHORS_ONLY,  # the grade is not released yet
 }
 
 # Endpoints that are not pages of their own (static files).
@@ -57,7 +67,10 @@ def learning(world, db):
     from lms.files.storage import RESOURCE_EXTENSIONS, UploadRules, save_upload
     from sqlalchemy import select
 
+    from lms.assignments.models import Extension, Grade, Submission, SubmissionFile, SubmissionVersion
+    from lms.core.database import utcnow
     from lms.learning.models import QuizAttempt, QuizQuestion
+    from lms.notifications.models import Notification
     from tests import factories
 
     unit = factories.make_unit(world.module, title="Week 1")
@@ -70,15 +83,36 @@ def learning(world, db):
     attempt = QuizAttempt(item_id=quiz.id, user_id=world.participant.id, number=1, answers={}, results={},
                           score=0, max_score=3, passed=False)
     db.session.add(attempt)
+
+    # An assignment with a rubric, an extension, the participant's submitted version with a file, a grade.
+    assignment = factories.make_assignment(unit, title="Essay", rubric=[("Clarity", [("Clear", 10), ("Unclear", 0)])])
+    submission = Submission(assignment=assignment, user_id=world.participant.id)
+    db.session.add(submission)
+    db.session.flush()
+    version = SubmissionVersion(submission=submission, number=1, text="My essay", author_id=world.participant.id,
+                                submitted_at=utcnow(), receipt="0" * 64)
+    db.session.add(version)
+    db.session.flush()
+    essay = save_upload(FileStorage(io.BytesIO(b"%PDF-1.4 essay"), filename="essay.pdf"),
+                        UploadRules(RESOURCE_EXTENSIONS, 10_000), uploaded_by=world.participant)
+    db.session.add(SubmissionFile(version=version, file_id=essay.id))
+    grade = Grade(submission=submission, score=5, status="draft")
+    extension = Extension(assignment=assignment, user_id=world.participant.id, due_at=utcnow())
+    notification = Notification(user_id=world.participant.id, kind="grade_released", title="Graded", link="/")
+    db.session.add_all([grade, extension, notification])
     db.session.commit()
     return {"unit": unit, "lesson": lesson, "file_item": file_item, "file": stored, "quiz": quiz,
-            "question": question, "attempt": attempt}
+            "question": question, "attempt": attempt, "assignment": assignment, "submission": submission,
+            "version": version, "essay": essay, "grade": grade, "extension": extension,
+            "criterion": assignment.criteria[0], "notification": notification}
 
 
 def _item_for(endpoint: str, learning) -> int:
-    """The item an endpoint is about: quizzes get the quiz, downloads the file item."""
+    """The item an endpoint is about: quizzes get the quiz, downloads the file item, assignments the assignment."""
     if endpoint.startswith("quizzes."):
         return learning["quiz"].id
+    if endpoint.split(".")[0] in ("submissions", "assignment_settings", "grading"):
+        return learning["assignment"].item_id
     if endpoint in ("learning.download", "learning.item_file"):
         return learning["file_item"].id
     return learning["lesson"].id
@@ -92,7 +126,15 @@ def _url_values(world, learning=None, endpoint="") -> dict[str, object]:
             "item_id": _item_for(endpoint, learning),
             "question_id": learning["question"].id,
             "attempt_id": learning["attempt"].id,
-            "file_id": learning["file"].id,
+            "file_id": learning["essay"].id if endpoint.split(".")[0] in ("submissions", "grading")
+            else learning["file"].id,
+            "assignment_id": learning["assignment"].id,
+            "submission_id": learning["submission"].id,
+            "version_id": learning["version"].id,
+            "grade_id": learning["grade"].id,
+            "criterion_id": learning["criterion"].id,
+            "extension_id": learning["extension"].id,
+            "notification_id": learning["notification"].id,
         }
     return values | {
         "program_id": world.program.id,

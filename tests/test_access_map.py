@@ -45,6 +45,9 @@ RECORD_RULES: dict[str, dict[str, int]] = {
     **{f"assignment_settings.{name}": AUTHORS_ONLY for name in (
         "edit", "rubric", "add_criterion", "edit_criterion", "archive_criterion", "restore_criterion",
         "move_criterion", "extensions", "revoke_extension")},
+    # Grading world.module's assignments.
+    **{f"grading.{name}": AUTHORS_ONLY for name in (
+        "queue", "release_all", "grade", "file", "gradebook", "gradebook_csv")},
     # Handing in work: the participant's own submission of world.module's assignment.
     "submissions.assignment": MODULE_MEMBERS,
     "submissions.file": MODULE_MEMBERS,

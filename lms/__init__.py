@@ -147,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.learning.authoring_views import bp as authoring_bp
     from lms.learning.quiz_views import bp as quizzes_bp
     from lms.learning.views import bp as learning_bp
+    from lms.live.views import bp as live_bp
     from lms.notifications.views import bp as notifications_bp
     from lms.programs.views import bp as programs_bp
 
@@ -162,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(submissions_bp)
     app.register_blueprint(grading_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(live_bp)
 
 
 def _register_cli(app: Flask) -> None:

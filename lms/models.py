@@ -30,3 +30,17 @@ from lms.assignments.models import (  # noqa: F401, E402
     SubmissionVersion,
 )
 from lms.notifications.models import DigestRun, Notification  # noqa: F401, E402
+from lms.live.models import (  # noqa: F401, E402
+    AttendanceCorrection,
+    CalendarFeed,
+    ChatMessage,
+    Connection,
+    HandRaise,
+    LiveQuestion,
+    LiveSession,
+    Mute,
+    Poll,
+    PollVote,
+    QuestionVote,
+    RoomEvent,
+)

@@ -203,3 +203,19 @@ def make_assignment(unit, *, title=None, due_at=None, points=100, pass_points=50
             db.session.add(RubricLevel(criterion=criterion, title=level_title, points=level_points))
     db.session.flush()
     return assignment
+
+
+# Live sessions -----------------------------------------------------------------
+
+def make_live_session(unit, *, title=None, starts_at=None, minutes=90, **extra):
+    """A live-session item in ``unit`` and its LiveSession (audience: the unit's module, or the program)."""
+    from datetime import timedelta
+
+    from lms.core.database import utcnow
+    from lms.live.operations import session_for_item
+
+    starts_at = starts_at or utcnow() + timedelta(days=1)
+    item = make_item(unit, "live_session", title=title, settings={
+        "starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(minutes=minutes)).isoformat()},
+        **extra)
+    return session_for_item(item)

@@ -1,0 +1,1 @@
+"""Live sessions: scheduling and calendars, the live room over Socket.IO, attendance."""

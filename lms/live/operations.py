@@ -1,0 +1,60 @@
+"""Live session rules shared by scheduling, the room and attendance."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.learning.models import Item, ItemKind
+from lms.live.models import Audience, LiveSession, RoomEvent
+
+
+def _parse(value) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else None
+
+
+def session_for_item(item: Item) -> LiveSession:
+    """The live session of a live-session item, created (or kept in step) from the item's settings."""
+    if item.kind != ItemKind.LIVE_SESSION.value:
+        raise ValueError("not a live-session item")
+    session = db.session.scalar(select(LiveSession).where(LiveSession.item_id == item.id))
+    settings = item.settings or {}
+    starts_at = _parse(settings.get("starts_at")) or item.opens_at or item.due_at
+    ends_at = _parse(settings.get("ends_at")) or (starts_at + timedelta(minutes=90) if starts_at else None)
+    unit = item.unit
+    if session is None:
+        session = LiveSession(
+            item=item,
+            program_id=unit.program_id,
+            audience=Audience.MODULE.value if unit.module_id else Audience.PROGRAM.value,
+            audience_id=unit.module_id or unit.program_id,
+        )
+        db.session.add(session)
+    session.title = item.title
+    session.description = item.body
+    session.video_url = item.url
+    if starts_at is not None:
+        session.starts_at = starts_at
+        session.ends_at = ends_at
+    db.session.flush()
+    return session
+
+
+def record_event(session: LiveSession, kind: str, actor=None, data: dict | None = None) -> RoomEvent:
+    """Append an event to the room's record; its id orders it and lets reconnecting clients catch up."""
+    event = RoomEvent(session_id=session.id, kind=kind, actor_id=actor.id if actor else None, data=data or {})
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def events_after(session: LiveSession, last_event_id: int | None, limit: int = 2000) -> list[RoomEvent]:
+    query = select(RoomEvent).where(RoomEvent.session_id == session.id)
+    if last_event_id:
+        query = query.where(RoomEvent.id > last_event_id)
+    return list(db.session.scalars(query.order_by(RoomEvent.id).limit(limit)))

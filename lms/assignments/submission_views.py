@@ -317,7 +317,7 @@ def file(version_id, file_id):
     require(can_view_submission(current_user, submission))
     if version.is_draft:  # a draft is its owners' alone until it is submitted
         require(is_submission_member(current_user, submission))
-    return send_stored_file(link.file)
+    return send_stored_file(link.file, inline=False)  # submitted work is always an attachment
 
 
 @bp.get("/grades/<int:grade_id>/feedback-file")
@@ -334,7 +334,7 @@ def feedback_file(grade_id):
         abort(403)  # nothing of a grade is shown before it is released
     if grade.feedback_file is None:
         abort(404)
-    return send_stored_file(grade.feedback_file)
+    return send_stored_file(grade.feedback_file, inline=False)
 
 
 # My assignments ---------------------------------------------------------------------

@@ -95,11 +95,16 @@ def _too_large() -> bool:
     return bool(g.get(TOO_LARGE))
 
 
-def _size_limit(assignment) -> str:
+def _upload_limit_bytes(assignment) -> int:
+    """The largest file that can get through: the assignment's limit or the request limit."""
     limits = [assignment.max_file_bytes]
     if current_app.config.get("MAX_CONTENT_LENGTH"):
         limits.append(int(current_app.config["MAX_CONTENT_LENGTH"]))
-    return format_size(min(limits))
+    return min(limits)
+
+
+def _size_limit(assignment) -> str:
+    return format_size(_upload_limit_bytes(assignment))
 
 
 def _new_form(assignment, state) -> SubmissionForm:
@@ -135,6 +140,7 @@ def _render_participant(item: Item, state, form: SubmissionForm, *, status: int 
         late_policy_text=_late_policy_text(assignment),
         outline_url=_outline_url(item),
         size_limit=format_size(assignment.max_file_bytes),
+        upload_limit_bytes=_upload_limit_bytes(assignment),
     ), status
 
 

@@ -52,6 +52,9 @@ class Config:
 
         # Socket.IO: gevent in the served app (gunicorn -k gevent); eventlet is never used.
         self.SOCKETIO_ASYNC_MODE = env.get("SOCKETIO_ASYNC_MODE", "gevent")
+        # Redis pub/sub channel shared by the processes of one site (REDIS_URL set); sites or test
+        # runs sharing one Redis use different channels.
+        self.SOCKETIO_CHANNEL = env.get("SOCKETIO_CHANNEL", "flask-socketio")
 
         # Mail: every message goes through the outbox table first.
         self.MAIL_BACKEND = env.get("MAIL_BACKEND", "log")  # log | smtp | memory
@@ -88,6 +91,12 @@ class Config:
         self.CSV_IMPORT_MAX_BYTES = 1024 * 1024
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
         self.RESOURCE_MAX_BYTES = _env_int("RESOURCE_MAX_BYTES", 50 * 1024 * 1024)
+
+        # Live sessions: share of the scheduled time (percent) a person must be present to have
+        # attended (new sessions start with it; each session can change it), and how long an open
+        # connection may go without a sign of life before it counts only up to when it was last seen.
+        self.LIVE_ATTENDANCE_THRESHOLD = _env_int("LIVE_ATTENDANCE_THRESHOLD", 75)
+        self.LIVE_CONNECTION_STALE_SECONDS = _env_int("LIVE_CONNECTION_STALE_SECONDS", 120)
 
         # Cookies.
         secure = _env_bool("SECURE_COOKIES", self.secure_cookies_default())

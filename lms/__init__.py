@@ -47,13 +47,16 @@ def create_app(config: str | Config | dict | None = None) -> Flask:
     if not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    _init_extensions(app)
+
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
+        # Outermost (after init_socketio wrapped wsgi_app): Socket.IO connections, whose requests
+        # are built from the environ the Socket.IO middleware sees, get the forwarded
+        # scheme, host and address too (the /live Origin check compares with request.host_url).
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-
-    _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
 
@@ -116,6 +119,7 @@ def init_socketio(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config.get("REDIS_URL"),
+        channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
     )
 
 
@@ -148,6 +152,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.learning.quiz_views import bp as quizzes_bp
     from lms.learning.views import bp as learning_bp
     from lms.live.views import bp as live_bp
+    from lms.live.schedule_views import bp as live_schedule_bp
+    from lms.live.attendance_views import bp as attendance_bp
     from lms.notifications.views import bp as notifications_bp
     from lms.programs.views import bp as programs_bp
 
@@ -164,6 +170,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(grading_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(live_schedule_bp)
+    import lms.live.events  # noqa: F401  (Socket.IO handlers of the live room)
+    app.register_blueprint(attendance_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -17,5 +17,9 @@ def _register_feature_commands() -> None:
     for register in (register_accounts, register_demo, register_mail, register_notifications):
         register(lms_cli)
 
+    from lms.live.cli import register as register_live
+
+    register_live(lms_cli)
+
 
 _register_feature_commands()

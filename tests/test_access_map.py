@@ -48,6 +48,12 @@ RECORD_RULES: dict[str, dict[str, int]] = {
     # Grading world.module's assignments.
     **{f"grading.{name}": AUTHORS_ONLY for name in (
         "queue", "release_all", "grade", "file", "gradebook", "gradebook_csv")},
+    # A live session of world.module: its room, calendar entry and attendance.
+    "live.room": MODULE_MEMBERS,
+    "live_schedule.session_ics": MODULE_MEMBERS,
+    "attendance.report": AUTHORS_ONLY,
+    "attendance.report_csv": AUTHORS_ONLY,
+    "attendance.module_summary": AUTHORS_ONLY,
     # Handing in work: the participant's own submission of world.module's assignment.
     "submissions.assignment": MODULE_MEMBERS,
     "submissions.file": MODULE_MEMBERS,
@@ -103,11 +109,12 @@ def learning(world, db):
     extension = Extension(assignment=assignment, user_id=world.participant.id, due_at=utcnow())
     notification = Notification(user_id=world.participant.id, kind="grade_released", title="Graded", link="/")
     db.session.add_all([grade, extension, notification])
+    live_session = factories.make_live_session(unit, title="Clinic")
     db.session.commit()
     return {"unit": unit, "lesson": lesson, "file_item": file_item, "file": stored, "quiz": quiz,
             "question": question, "attempt": attempt, "assignment": assignment, "submission": submission,
             "version": version, "essay": essay, "grade": grade, "extension": extension,
-            "criterion": assignment.criteria[0], "notification": notification}
+            "criterion": assignment.criteria[0], "notification": notification, "live_session": live_session}
 
 
 def _item_for(endpoint: str, learning) -> int:
@@ -138,6 +145,7 @@ def _url_values(world, learning=None, endpoint="") -> dict[str, object]:
             "criterion_id": learning["criterion"].id,
             "extension_id": learning["extension"].id,
             "notification_id": learning["notification"].id,
+            "session_id": learning["live_session"].id,
         }
     return values | {
         "program_id": world.program.id,

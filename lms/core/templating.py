@@ -12,6 +12,7 @@ NAVIGATION = [
     ("programs.list_fields", _l("Fields"), "coordinator"),
     ("enrolment.people", _l("People"), "coordinator"),
     ("submissions.my_assignments", _l("Assignments"), "authenticated"),
+    ("live_schedule.upcoming", _l("Live sessions"), "authenticated"),
 ]
 
 

@@ -20,6 +20,7 @@ from lms.enrolment.models import Enrolment, EnrolmentEvent, EnrolmentStatus
 from lms.extensions import db
 from lms.files.models import StoredFile
 from lms.files.storage import file_path
+from lms.live.schedule import sync_all_sessions
 from lms.programs.models import Field, Group, Module, ModuleTrainer, Organisation, Program, Track
 
 
@@ -126,6 +127,7 @@ class _Loader:
         summaries = [self.program(program) for program in data.PROGRAMS]
         db.session.flush()
         load_learning_content()  # every module's online segment and each program's orientation
+        sync_all_sessions()  # the LiveSession of every live-session item (schedule, calendars, rooms)
         load_assignment_settings()  # settings and a rubric for every module's assignment
         return DemoSummary(
             programs=summaries,

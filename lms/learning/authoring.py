@@ -392,6 +392,8 @@ def duplicate_unit(unit: Unit, actor=None) -> Unit:
                                             required_item_id=target.id if target else required_id))
     _copy_questions(originals, copies)
     db.session.flush()
+    for duplicate in copies.values():
+        _sync_live_session(duplicate)
     return copy_unit
 
 
@@ -447,7 +449,16 @@ def create_item(unit: Unit, kind: ItemKind, data: dict, actor=None, upload=None)
     db.session.flush()
     set_prerequisites(item, data.get("prerequisite_ids") or [])
     db.session.flush()
+    _sync_live_session(item)
     return item
+
+
+def _sync_live_session(item: Item) -> None:
+    """A live-session item's LiveSession follows its title, times and video link."""
+    if item.kind == ItemKind.LIVE_SESSION.value:
+        from lms.live.schedule import sync_item_session
+
+        sync_item_session(item)
 
 
 def update_item(item: Item, data: dict, version, actor=None, upload=None) -> Item:
@@ -467,6 +478,7 @@ def update_item(item: Item, data: dict, version, actor=None, upload=None) -> Ite
         item.file = _store_upload(upload, actor, "upload", resource_rules())
     item.updated_at = utcnow()  # always a row update, so the version moves on
     db.session.flush()
+    _sync_live_session(item)
     return item
 
 
@@ -596,6 +608,7 @@ def duplicate_item(item: Item, actor=None) -> Item:
     _copy_questions([item], {item.id: duplicate})
     _rewrite_image_urls(item, duplicate)
     db.session.flush()
+    _sync_live_session(duplicate)
     return duplicate
 
 

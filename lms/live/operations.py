@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from lms.extensions import db
@@ -33,6 +34,7 @@ def session_for_item(item: Item) -> LiveSession:
             program_id=unit.program_id,
             audience=Audience.MODULE.value if unit.module_id else Audience.PROGRAM.value,
             audience_id=unit.module_id or unit.program_id,
+            attendance_threshold=current_app.config.get("LIVE_ATTENDANCE_THRESHOLD", 75),
         )
         db.session.add(session)
     session.title = item.title

@@ -2,4 +2,29 @@
 
 from flask import Blueprint
 
+from lms.core.permissions import authenticated, require
+
 bp = Blueprint("live", __name__)
+
+
+# The live room ----------------------------------------------------------------------------------
+
+@bp.get("/live/<int:session_id>/room")
+@authenticated
+def room(session_id: int):
+    """The room: its record so far rendered on the server (read-only once ended); live over Socket.IO."""
+    from flask import abort, render_template
+    from flask_login import current_user
+
+    from lms.extensions import db
+    from lms.live import room as live_room
+    from lms.live.access import can_join, can_moderate
+    from lms.live.models import LiveSession
+
+    session = db.session.get(LiveSession, session_id)
+    if session is None or session.archived_at is not None:
+        abort(404)
+    require(can_join(current_user, session))
+    return render_template("live/room.html", session=session, record=live_room.room_record(session),
+                           moderator=can_moderate(current_user, session),
+                           muted=live_room.is_muted(session, current_user))

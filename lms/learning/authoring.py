@@ -37,6 +37,9 @@ from lms.learning.models import (
     QuizQuestion,
     Unit,
 )
+from lms.live.models import Audience
+from lms.live.operations import chosen_audience, default_audience
+from lms.programs.models import Group, Track
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +216,118 @@ def session_times(item: Item) -> tuple[datetime | None, datetime | None]:
             return None
 
     return parse(settings.get("starts_at")), parse(settings.get("ends_at"))
+
+
+# Who a live session invites ------------------------------------------------------------
+
+
+def audience_value(kind: str, audience_id: int) -> str:
+    """How an audience travels in the item form's select: "group:12"."""
+    return f"{kind}:{audience_id}"
+
+
+def parse_audience(value) -> tuple[str, int] | None:
+    kind, _sep, raw_id = str(value or "").partition(":")
+    if kind not in {audience.value for audience in Audience} or not raw_id.isdigit():
+        return None
+    return kind, int(raw_id)
+
+
+def item_audience_value(item: Item) -> str:
+    """The form value of a live-session item's audience (its default when none was chosen)."""
+    return audience_value(*(chosen_audience(item.settings) or default_audience(item.unit)))
+
+
+def audience_choices(unit: Unit, item: Item | None = None) -> list[tuple[str, str]]:
+    """Who a live session of ``unit`` may invite, its default first.
+
+    A module unit: the module, one group of the program, the module's track or the whole program.
+    A program-wide unit: the whole program, one track or one group. Archived tracks and groups are
+    offered only to the item that invites them now.
+    """
+    current = chosen_audience(item.settings) if item is not None else None
+
+    def shown(record, kind: str) -> bool:
+        return not record.is_archived or current == (kind, record.id)
+
+    def label(text: str, record) -> str:
+        return _("%(title)s (archived)", title=text) if record.is_archived else text
+
+    groups = [group for group in db.session.scalars(
+        select(Group).where(Group.program_id == unit.program_id).order_by(Group.name, Group.id))
+        if shown(group, Audience.GROUP.value)]
+    group_choices = [(audience_value(Audience.GROUP.value, group.id),
+                      label(_("One group of the program: %(group)s", group=group.name), group)) for group in groups]
+    program_choice = (audience_value(Audience.PROGRAM.value, unit.program_id), _("The whole program"))
+    if unit.module_id:
+        track = unit.module.track
+        return [
+            (audience_value(Audience.MODULE.value, unit.module_id), _("Everyone in this module")),
+            *group_choices,
+            (audience_value(Audience.TRACK.value, track.id),
+             label(_("The whole track: %(track)s", track=track.name), track)),
+            program_choice,
+        ]
+    tracks = [track for track in db.session.scalars(
+        select(Track).where(Track.program_id == unit.program_id).order_by(Track.position, Track.id))
+        if shown(track, Audience.TRACK.value)]
+    return [
+        program_choice,
+        *[(audience_value(Audience.TRACK.value, track.id),
+           label(_("The whole track: %(track)s", track=track.name), track)) for track in tracks],
+        *group_choices,
+    ]
+
+
+def _check_audience(unit: Unit, kind: str, audience_id: int, current) -> None:
+    """Refuse an audience outside the unit's program (or, for a module unit, outside its module's track)."""
+    program_name = unit.program.name
+    if kind == Audience.MODULE.value:
+        if unit.module_id:
+            raise AuthoringError("audience", _("Only this unit's module can be invited (or a group, its "
+                                               "track or the whole program)."))
+        raise AuthoringError("audience", _("A program-wide session invites the whole program, a track or "
+                                           "a group, not one module."))
+    if kind == Audience.PROGRAM.value:
+        if audience_id != unit.program_id:
+            raise AuthoringError("audience", _("Only this program, “%(program)s”, can be invited.",
+                                               program=program_name))
+        return
+    if kind == Audience.TRACK.value:
+        track = db.session.get(Track, audience_id)
+        if track is None or track.program_id != unit.program_id:
+            raise AuthoringError("audience", _("This track is not part of the program “%(program)s”. "
+                                               "Choose one of the list.", program=program_name))
+        if unit.module_id and track.id != unit.module.track_id:
+            raise AuthoringError("audience", _("Only this module's track, “%(track)s”, can be invited.",
+                                               track=unit.module.track.name))
+        if track.is_archived and current != (kind, audience_id):
+            raise AuthoringError("audience", _("This track is archived. Choose another audience."))
+        return
+    group = db.session.get(Group, audience_id)
+    if group is None or group.program_id != unit.program_id:
+        raise AuthoringError("audience", _("This group is not part of the program “%(program)s”. "
+                                           "Choose one of its groups.", program=program_name))
+    if group.is_archived and current != (kind, audience_id):
+        raise AuthoringError("audience", _("This group is archived. Choose another audience, or restore "
+                                           "the group first."))
+
+
+def _apply_audience(item: Item, unit: Unit, value) -> None:
+    """Store who a live session invites in ``item.settings["audience"]`` (absent: the unit's default)."""
+    if value is None or item.kind != ItemKind.LIVE_SESSION.value:
+        return
+    chosen = parse_audience(value)
+    if chosen is None:
+        raise AuthoringError("audience", _("Choose who is invited."))
+    settings = dict(item.settings or {})
+    current = chosen_audience(settings)
+    if chosen == default_audience(unit):
+        settings.pop("audience", None)
+    else:
+        _check_audience(unit, *chosen, current)
+        settings["audience"] = {"kind": chosen[0], "id": chosen[1]}
+    item.settings = settings
 
 
 # Choices for the item form --------------------------------------------------------------
@@ -437,6 +552,7 @@ def create_item(unit: Unit, kind: ItemKind, data: dict, actor=None, upload=None)
         raise AuthoringError("title", _("This unit is archived. Restore it before adding items."))
     item = Item(kind=kind.value, settings={})
     _apply_item(item, kind, data)
+    _apply_audience(item, unit, data.get("audience"))
     if kind is ItemKind.FILE:
         if not has_upload(upload):
             raise AuthoringError("upload", _("Choose the file to share."))
@@ -473,6 +589,7 @@ def update_item(item: Item, data: dict, version, actor=None, upload=None) -> Ite
         move_item_to_unit(item, target, actor)
     set_prerequisites(item, data.get("prerequisite_ids") or [])
     _apply_item(item, kind, data)
+    _apply_audience(item, item.unit, data.get("audience"))
     if kind is ItemKind.FILE and has_upload(upload):
         # The new file replaces the reference; the old stored file stays (nothing is deleted).
         item.file = _store_upload(upload, actor, "upload", resource_rules())

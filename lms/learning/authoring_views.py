@@ -316,6 +316,8 @@ def _item_form(kind: ItemKind, unit: Unit, item: Item | None = None, *, from_req
         "prerequisite_choices": ops.prerequisite_choices(scope, item),
         "unit_choices": ops.unit_choices(scope, item.unit_id) if item is not None else None,
     }
+    if kind is ItemKind.LIVE_SESSION:
+        kwargs["audience_choices"] = ops.audience_choices(unit, item)
     if not from_request:
         kwargs["formdata"] = None
     if item is not None:
@@ -337,6 +339,8 @@ def _item_saved_values(item: Item, form) -> list[tuple[str, str]]:
             shown = ops.completion_rule_label(value)
         elif f.name == "unit_id":
             shown = item.unit.title
+        elif f.name == "audience":
+            shown = dict(f.choices).get(value, value)
         elif hasattr(value, "tzinfo"):
             shown = format_instant(value)
         else:

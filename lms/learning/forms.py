@@ -32,7 +32,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.core.timezones import zone_label
-from lms.learning.authoring import completion_rule_choices
+from lms.learning.authoring import completion_rule_choices, item_audience_value
 from lms.learning.models import ItemKind
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -311,18 +311,27 @@ class LiveSessionForm(ItemForm):
         validators=[Optional(), Length(max=1000), web_address],
         description=_l("Optional: the video call's address (Zoom, Teams, Meet…)."),
     )
+    # Checked by lms.learning.authoring (the audience must belong to the unit's program), which puts
+    # its message next to the field.
+    audience = SelectField(
+        _l("Who is invited"), validate_choice=False,
+        description=_l("The participants invited see the session in their schedule and can join its room."),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, audience_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         zone_help = _("In your time zone: %(zone)s.", zone=zone_label(self.zone))
         self.starts_at.description = zone_help
         self.ends_at.description = zone_help
+        self.audience.choices = list(audience_choices)
+        if not self.audience.data and self.audience.choices:
+            self.audience.data = self.audience.choices[0][0]  # the unit's default audience
 
     def time_fields(self):
         return ["opens_at", "due_at", "starts_at", "ends_at"]
 
     def kind_fields(self):
-        return ["body", "starts_at", "ends_at", "meeting_url"]
+        return ["body", "starts_at", "ends_at", "meeting_url", "audience"]
 
     def validate_ends_at(self, field):
         if field.data and not self.starts_at.data and not self.starts_at.errors:
@@ -335,7 +344,7 @@ class LiveSessionForm(ItemForm):
         return {"starts_at": start.isoformat() if start else None, "ends_at": end.isoformat() if end else None}
 
     def item_data(self):
-        return {**super().item_data(), "url": self.meeting_url.data}
+        return {**super().item_data(), "url": self.meeting_url.data, "audience": self.audience.data}
 
     @classmethod
     def initial_settings(cls, item):
@@ -347,7 +356,7 @@ class LiveSessionForm(ItemForm):
             return datetime.fromisoformat(value) if value else None
 
         return {"starts_at": parse(settings.get("starts_at")), "ends_at": parse(settings.get("ends_at")),
-                "meeting_url": item.url}
+                "meeting_url": item.url, "audience": item_audience_value(item)}
 
 
 ITEM_FORMS: dict[ItemKind, type[ItemForm]] = {

@@ -19,6 +19,31 @@ def _parse(value) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
+def default_audience(unit) -> tuple[str, int]:
+    """Who a session of ``unit`` invites unless its author chose otherwise: the module, or the program."""
+    if unit.module_id:
+        return Audience.MODULE.value, unit.module_id
+    return Audience.PROGRAM.value, unit.program_id
+
+
+def chosen_audience(settings) -> tuple[str, int] | None:
+    """The audience an author chose (``settings["audience"]`` = {"kind", "id"}), or None."""
+    stored = (settings or {}).get("audience")
+    if not isinstance(stored, dict):
+        return None
+    kind, audience_id = stored.get("kind"), stored.get("id")
+    if kind not in {audience.value for audience in Audience}:
+        return None
+    if not isinstance(audience_id, int) or isinstance(audience_id, bool):
+        return None
+    return kind, audience_id
+
+
+def item_audience(item: Item) -> tuple[str, int]:
+    """The audience of a live-session item's session: the author's choice, else the unit's default."""
+    return chosen_audience(item.settings) or default_audience(item.unit)
+
+
 def session_for_item(item: Item) -> LiveSession:
     """The live session of a live-session item, created (or kept in step) from the item's settings."""
     if item.kind != ItemKind.LIVE_SESSION.value:
@@ -28,15 +53,16 @@ def session_for_item(item: Item) -> LiveSession:
     starts_at = _parse(settings.get("starts_at")) or item.opens_at or item.due_at
     ends_at = _parse(settings.get("ends_at")) or (starts_at + timedelta(minutes=90) if starts_at else None)
     unit = item.unit
+    audience, audience_id = item_audience(item)
     if session is None:
         session = LiveSession(
             item=item,
             program_id=unit.program_id,
-            audience=Audience.MODULE.value if unit.module_id else Audience.PROGRAM.value,
-            audience_id=unit.module_id or unit.program_id,
             attendance_threshold=current_app.config.get("LIVE_ATTENDANCE_THRESHOLD", 75),
         )
         db.session.add(session)
+    session.audience = audience
+    session.audience_id = audience_id
     session.title = item.title
     session.description = item.body
     session.video_url = item.url

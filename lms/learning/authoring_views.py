@@ -372,6 +372,7 @@ def _render_item_form(form, unit: Unit, kind: ItemKind, *, item: Item | None = N
         cancel_url=_content_url(unit, f"item-{item.id}" if item else f"unit-{unit.id}"),
         zone=viewer_timezone(),
         max_size=ops.format_size(ops.resource_max_bytes()),
+        max_upload_bytes=min(ops.resource_max_bytes(), current_app.config["MAX_CONTENT_LENGTH"]),
         completions=ops.completion_count(item) if item is not None else 0,
     )
 

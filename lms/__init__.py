@@ -156,6 +156,11 @@ def _register_blueprints(app: Flask) -> None:
     from lms.live.attendance_views import bp as attendance_bp
     from lms.notifications.views import bp as notifications_bp
     from lms.programs.views import bp as programs_bp
+    from lms.admission.views import bp as admission_bp
+    from lms.readiness.views import bp as readiness_bp
+    from lms.offline.views import bp as offline_bp
+    from lms.outputs.views import bp as outputs_bp
+    from lms.certificates.views import bp as certificates_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
@@ -173,6 +178,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(live_schedule_bp)
     import lms.live.events  # noqa: F401  (Socket.IO handlers of the live room)
     app.register_blueprint(attendance_bp)
+    app.register_blueprint(admission_bp)
+    app.register_blueprint(readiness_bp)
+    app.register_blueprint(offline_bp)
+    app.register_blueprint(outputs_bp)
+    app.register_blueprint(certificates_bp)
 
 
 def _register_cli(app: Flask) -> None:

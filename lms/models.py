@@ -44,3 +44,8 @@ from lms.live.models import (  # noqa: F401, E402
     QuestionVote,
     RoomEvent,
 )
+from lms.admission.models import AdmissionDecision, AdmissionRules, AdmissionRulesChange  # noqa: F401, E402
+from lms.readiness.models import Readiness  # noqa: F401, E402
+from lms.offline.models import CheckIn  # noqa: F401, E402
+from lms.outputs.models import Output, OutputFile, Showcase  # noqa: F401, E402
+from lms.certificates.models import Certificate  # noqa: F401, E402

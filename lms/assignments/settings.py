@@ -20,7 +20,8 @@ from lms.assignments.models import Assignment, Extension, LatePolicy, RubricCrit
 from lms.core.concurrency import check_version
 from lms.core.database import utcnow
 from lms.core.timezones import format_instant
-from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment
+from lms.learning.access import LEARNING_STATUSES
 from lms.extensions import db
 from lms.files.storage import RESOURCE_EXTENSIONS
 from lms.programs.models import Group
@@ -254,7 +255,7 @@ def participant_enrolments(assignment: Assignment) -> list[Enrolment]:
     query = (
         select(Enrolment)
         .join(User, User.id == Enrolment.user_id)
-        .where(Enrolment.program_id == unit.program_id, Enrolment.status == EnrolmentStatus.ACTIVE.value)
+        .where(Enrolment.program_id == unit.program_id, Enrolment.status.in_(LEARNING_STATUSES))
         .options(selectinload(Enrolment.user), selectinload(Enrolment.group))
         .order_by(func.lower(User.name), User.id)
     )

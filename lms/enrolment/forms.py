@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.core.timezones import country_choices, country_name, default_timezone_for_country, timezone_names
 from lms.enrolment.csv_import import canonical_timezone, normalise_email_address
-from lms.enrolment.models import EnrolmentStatus
+from lms.enrolment.models import MANUAL_STATUSES, EnrolmentStatus
 
 
 def choices(pairs, blank: str | None = None, optgroup: str | None = None) -> list[SelectChoice]:
@@ -140,9 +140,12 @@ class EnrolmentForm(FlaskForm):
 
     def __init__(self, *args, current_status: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        statuses = [(status.value, status.label) for status in EnrolmentStatus]
+        statuses = [(status.value, status.label) for status in MANUAL_STATUSES]
         if current_status and current_status not in {value for value, _label in statuses}:
-            statuses.append((current_status, current_status))
+            try:
+                statuses.append((current_status, EnrolmentStatus(current_status).label))
+            except ValueError:
+                statuses.append((current_status, current_status))
         self.status.choices = choices(statuses)
 
 

@@ -19,8 +19,14 @@ class EnrolmentStatus(str, enum.Enum):
 
     INVITED = "invited"  # enrolled, has not accepted the invitation yet
     ACTIVE = "active"  # following the online phase
-    WITHDRAWN = "withdrawn"
+    # Decisions on the offline phase (lms.admission), then the participant's answer (lms.readiness).
+    ADMITTED = "admitted"
+    WAITLISTED = "waitlisted"
+    NOT_ADMITTED = "not_admitted"
+    CONFIRMED = "confirmed"  # admitted and confirmed they will attend
+    DECLINED_PLACE = "declined_place"  # admitted, then said they cannot come
     COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
 
     @property
     def label(self) -> str:
@@ -29,9 +35,22 @@ class EnrolmentStatus(str, enum.Enum):
         return {
             "invited": _("Invited"),
             "active": _("Active"),
+            "admitted": _("Admitted"),
+            "waitlisted": _("Waitlisted"),
+            "not_admitted": _("Not admitted"),
+            "confirmed": _("Confirmed"),
+            "declined_place": _("Declined the place"),
             "withdrawn": _("Withdrawn"),
             "completed": _("Completed"),
         }[self.value]
+
+
+# Statuses a coordinator sets on the enrolment form; the others come from admission
+# decisions and the participant's own confirmation, which keep their own records.
+MANUAL_STATUSES = (EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED,
+                   EnrolmentStatus.WITHDRAWN)
+# Admitted to the offline phase (a place is taken in the track).
+OFFLINE_STATUSES = (EnrolmentStatus.ADMITTED.value, EnrolmentStatus.CONFIRMED.value)
 
 
 class Enrolment(TimestampMixin, VersionedMixin, db.Model):

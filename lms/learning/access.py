@@ -9,7 +9,12 @@ from lms.extensions import db
 from lms.programs.models import Module, ModuleTrainer, Track
 
 # Enrolments that may follow the online segment.
-LEARNING_STATUSES = (EnrolmentStatus.ACTIVE.value, EnrolmentStatus.COMPLETED.value)
+# Everyone past the invitation and not withdrawn keeps following the online segment,
+# whatever the admission decision on the offline phase.
+LEARNING_STATUSES = tuple(
+    status.value for status in EnrolmentStatus
+    if status not in (EnrolmentStatus.INVITED, EnrolmentStatus.WITHDRAWN)
+)
 
 
 def is_module_trainer(user, module_id: int) -> bool:

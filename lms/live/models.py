@@ -25,6 +25,37 @@ class Audience(str, enum.Enum):
     GROUP = "group"
 
 
+class Phase(str, enum.Enum):
+    """Online sessions have a live room; offline ones (in Korea) have a place and a QR check-in."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class OfflineKind(str, enum.Enum):
+    WORKSHOP = "workshop"
+    SITE_VISIT = "site_visit"
+    PRESENTATION = "presentation"
+    FORUM = "forum"
+    CEREMONY = "ceremony"
+    SOCIAL = "social"  # an evening, a dinner
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        from flask_babel import gettext as _
+
+        return {
+            "workshop": _("Workshop"),
+            "site_visit": _("Site visit"),
+            "presentation": _("Presentation"),
+            "forum": _("Forum"),
+            "ceremony": _("Ceremony"),
+            "social": _("Evening event"),
+            "other": _("Other"),
+        }[self.value]
+
+
 class SessionState(str, enum.Enum):
     SCHEDULED = "scheduled"
     LIVE = "live"
@@ -49,6 +80,10 @@ class LiveSession(TimestampMixin, VersionedMixin, db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Share of the scheduled time a person must be present to have attended (percent).
     attendance_threshold: Mapped[int] = mapped_column(Integer, default=75)
+    phase: Mapped[str] = mapped_column(String(10), default=Phase.ONLINE.value, server_default="online",
+                                       index=True)
+    offline_kind: Mapped[str | None] = mapped_column(String(20))  # an OfflineKind, for offline sessions
+    location: Mapped[str | None] = mapped_column(String(300))  # offline sessions: where
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     item: Mapped["Item | None"] = relationship()  # noqa: F821

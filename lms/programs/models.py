@@ -53,6 +53,8 @@ class Program(ArchivableMixin, TimestampMixin, VersionedMixin, db.Model):
     online_end: Mapped[date] = mapped_column(Date)
     has_offline_phase: Mapped[bool] = mapped_column(Boolean, default=True)
     host_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # Markdown that admitted participants accept before the offline phase (lms.readiness).
+    participation_terms: Mapped[str | None] = mapped_column(Text)
 
     host_organisation: Mapped[Organisation | None] = relationship()
     tracks: Mapped[list[Track]] = relationship(

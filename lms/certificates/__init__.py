@@ -1,0 +1,1 @@
+"""Certificates of completion: issued as PDF, verified by a public code, revocable."""

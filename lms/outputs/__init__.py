@@ -1,0 +1,1 @@
+"""Final outputs and presentations, and the program's showcase."""

@@ -1,0 +1,5 @@
+"""Pages of lms.outputs (being built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("outputs", __name__)

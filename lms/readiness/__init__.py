@@ -1,0 +1,1 @@
+"""Pre-departure readiness: admitted participants confirm and give what the office needs."""

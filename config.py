@@ -87,6 +87,10 @@ class Config:
         self.ARGON2_PARALLELISM = 4
 
         # Requests and uploads.
+        # Offline sessions open for QR check-in this many minutes before they start.
+        self.OFFLINE_CHECKIN_EARLY_MINUTES = _env_int("OFFLINE_CHECKIN_EARLY_MINUTES", 30)
+        # Outputs (a dance film, a book) may be larger than other uploads; nginx must allow it too.
+        self.OUTPUT_MAX_FILE_MB = _env_int("OUTPUT_MAX_FILE_MB", 200)
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 60 * 1024 * 1024)
         self.CSV_IMPORT_MAX_BYTES = 1024 * 1024
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))

@@ -219,3 +219,54 @@ def make_live_session(unit, *, title=None, starts_at=None, minutes=90, **extra):
         "starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(minutes=minutes)).isoformat()},
         **extra)
     return session_for_item(item)
+
+
+# Outputs -----------------------------------------------------------------------
+
+def make_output(program, *, user=None, group=None, module=None, title=None, kind="book", published=False,
+                files=(), description="An output.", **extra):
+    """An output of ``user`` (individual) or of ``group``; ``files`` are (name, bytes) pairs."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from lms.core.database import utcnow
+    from lms.files.storage import RESOURCE_EXTENSIONS, UploadRules, save_upload
+    from lms.outputs.models import Output, OutputFile
+
+    output = Output(program_id=program.id, module_id=module.id if module else None,
+                    user_id=user.id if user is not None and group is None else None,
+                    group_id=group.id if group is not None else None, kind=kind,
+                    title=title or f"Output {_n()}", description=description,
+                    published_at=utcnow() if published else None,
+                    created_by_id=user.id if user is not None else None, **extra)
+    db.session.add(output)
+    db.session.flush()
+    for position, (name, content) in enumerate(files):
+        stored = save_upload(FileStorage(io.BytesIO(content), filename=name),
+                             UploadRules(RESOURCE_EXTENSIONS, 10_000_000), uploaded_by=user)
+        db.session.add(OutputFile(output_id=output.id, file_id=stored.id, position=position))
+    db.session.flush()
+    return output
+
+
+# The offline phase ---------------------------------------------------------------
+
+def make_offline_session(program, *, title=None, kind="workshop", audience="program", audience_id=None,
+                         starts_at=None, minutes=120, location="Seoul", **extra):
+    """An offline session (a LiveSession with phase "offline") for the program, a track or a group;
+    ``audience_id`` defaults to the program's id for a program audience."""
+    from datetime import timedelta
+
+    from lms.core.database import utcnow
+    from lms.live.models import LiveSession
+
+    starts_at = starts_at or utcnow() + timedelta(days=1)
+    session = LiveSession(
+        program_id=program.id, phase="offline", offline_kind=kind, location=location,
+        title=title or f"Offline session {_n()}", audience=audience,
+        audience_id=audience_id if audience_id is not None else (program.id if audience == "program" else None),
+        starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes), attendance_threshold=100, **extra)
+    db.session.add(session)
+    db.session.flush()
+    return session

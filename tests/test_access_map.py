@@ -60,6 +60,20 @@ RECORD_RULES: dict[str, dict[str, int]] = {
     "submissions.save_draft": LEARNERS_ONLY,
     "submissions.submit": LEARNERS_ONLY,
     "submissions.feedback_file": AUTHORS_ONLY,  # the grade is not released yet
+    # Readiness: world.enrolment is active, not admitted, so the participant has no form yet;
+    # trainers never see logistics; coordinators are sent from the form to the board.
+    "certificates.download": {"trainer": 403, "other_trainer": 403},  # the owner and coordinators
+    # The offline phase: world.participant is active, not admitted; the trainer teaches in world.track.
+    "offline.schedule": {"participant": 403},
+    "offline.session": {"participant": 403, "other_trainer": 403},
+    "offline.check_in": {"participant": 403, "trainer": 403, "other_trainer": 403, "coordinator": 403},
+    # Outputs: participants' own (and their group's); coordinators see all, but do not author.
+    "outputs.mine": {"trainer": 403, "other_trainer": 403},
+    "outputs.new": {"trainer": 403, "other_trainer": 403, "coordinator": 403},
+    **{f"outputs.{name}": {"trainer": 403, "other_trainer": 403} for name in ("edit", "publish", "unpublish")},
+    "readiness.form": {"participant": 403, "trainer": 403, "other_trainer": 403},
+    "readiness.confirm": {"participant": 403, "trainer": 403, "other_trainer": 403, "coordinator": 403},
+    "readiness.decline": {"participant": 403, "trainer": 403, "other_trainer": 403, "coordinator": 403},
 }
 
 # Endpoints that are not pages of their own (static files).
@@ -110,11 +124,25 @@ def learning(world, db):
     notification = Notification(user_id=world.participant.id, kind="grade_released", title="Graded", link="/")
     db.session.add_all([grade, extension, notification])
     live_session = factories.make_live_session(unit, title="Clinic")
+    from datetime import timedelta
+
+    offline_session = factories.make_offline_session(world.program, audience="track", audience_id=world.track.id,
+                                                     starts_at=utcnow() - timedelta(minutes=10))
+    output = factories.make_output(world.program, user=world.participant, module=world.module, title="Book",
+                                   published=True, files=[("book.pdf", b"%PDF-1.4 book")])
+    # A certificate of the participant's (a row, so that world.enrolment stays active for the other pages).
+    from lms.certificates.models import Certificate
+
+    certificate = Certificate(enrolment_id=world.enrolment.id, user_id=world.participant.id,
+                              program_id=world.program.id, code="ACCESSWALKCODE22",
+                              details={"name": world.participant.name, "program": world.program.name})
+    db.session.add(certificate)
     db.session.commit()
     return {"unit": unit, "lesson": lesson, "file_item": file_item, "file": stored, "quiz": quiz,
             "question": question, "attempt": attempt, "assignment": assignment, "submission": submission,
             "version": version, "essay": essay, "grade": grade, "extension": extension,
-            "criterion": assignment.criteria[0], "notification": notification, "live_session": live_session}
+            "criterion": assignment.criteria[0], "notification": notification, "live_session": live_session,
+            "certificate": certificate, "offline_session": offline_session, "output": output}
 
 
 def _item_for(endpoint: str, learning) -> int:
@@ -145,8 +173,14 @@ def _url_values(world, learning=None, endpoint="") -> dict[str, object]:
             "criterion_id": learning["criterion"].id,
             "extension_id": learning["extension"].id,
             "notification_id": learning["notification"].id,
-            "session_id": learning["live_session"].id,
+            "session_id": learning["offline_session"].id if endpoint.startswith("offline.")
+            else learning["live_session"].id,
+            "certificate_id": learning["certificate"].id,
+            "output_id": learning["output"].id,
+            "code": learning["certificate"].code,
         }
+    if learning and endpoint.startswith("outputs."):
+        values["file_id"] = learning["output"].current_files[0].file_id
     return values | {
         "program_id": world.program.id,
         "track_id": world.track.id,

@@ -51,6 +51,9 @@ MANUAL_STATUSES = (EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE, EnrolmentSta
                    EnrolmentStatus.WITHDRAWN)
 # Admitted to the offline phase (a place is taken in the track).
 OFFLINE_STATUSES = (EnrolmentStatus.ADMITTED.value, EnrolmentStatus.CONFIRMED.value)
+# Who belongs to the offline phase's sessions and schedule: those with a place, and those who
+# completed (their certificate's check-ins and attendance stay theirs to see).
+OFFLINE_PHASE_STATUSES = (*OFFLINE_STATUSES, EnrolmentStatus.COMPLETED.value)
 
 
 class Enrolment(TimestampMixin, VersionedMixin, db.Model):

@@ -25,6 +25,7 @@ from lms.files.models import StoredFile
 # extension -> (content type, accepted leading byte signatures; None: text, checked as UTF-8)
 FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
     "pdf": ("application/pdf", (b"%PDF-",)),
+    "epub": ("application/epub+zip", (b"PK\x03\x04",)),
     "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
     "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
     "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),

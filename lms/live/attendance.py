@@ -6,6 +6,10 @@ window. They attended when present for at least the session's threshold
 share of the scheduled time; a coordinator's correction (the latest one)
 overrides the computed result. Attending completes the session's item at once.
 Nothing here deletes anything: corrections are added, completions are kept.
+
+Offline sessions (``phase == "offline"``, in Korea) have no room: a person attended when they
+checked in (``lms.offline``: QR code or by hand); their time then counts as the whole scheduled
+time. Corrections override check-ins the same way.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from lms.core.database import utcnow
-from lms.enrolment.models import Enrolment
+from lms.enrolment.models import OFFLINE_PHASE_STATUSES, Enrolment
 from lms.extensions import db
 from lms.learning.access import LEARNING_STATUSES
 from lms.learning.models import Completion, Item
@@ -31,9 +35,11 @@ from lms.live.models import (
     HandRaise,
     LiveQuestion,
     LiveSession,
+    Phase,
     Poll,
     PollVote,
 )
+from lms.offline.models import CheckIn
 
 DEFAULT_THRESHOLD = 75
 DEFAULT_STALE_SECONDS = 120
@@ -107,9 +113,17 @@ class PersonAttendance:
     connections: int = 0
     correction: AttendanceCorrection | None = None
     corrections: list[AttendanceCorrection] = field(default_factory=list)  # newest first
+    offline: bool = False  # an offline session: attendance is the check-in
+    check_in: CheckIn | None = None
+
+    @property
+    def checked_in_at(self) -> datetime | None:
+        return self.check_in.checked_in_at if self.check_in is not None else None
 
     @property
     def computed_seconds(self) -> float:
+        if self.offline:
+            return self.scheduled_seconds if self.check_in is not None else 0.0
         return total_seconds(self.intervals)
 
     @property
@@ -118,6 +132,8 @@ class PersonAttendance:
 
     @property
     def computed_attended(self) -> bool:
+        if self.offline:
+            return self.check_in is not None
         return share_attended(self.computed_seconds, self.scheduled_seconds, self.threshold)
 
     @property
@@ -149,7 +165,8 @@ class PersonAttendance:
 
     @property
     def connected_at_all(self) -> bool:
-        return self.connections > 0
+        """Connected to the room (online) or checked in (offline) at least once."""
+        return self.connections > 0 or self.check_in is not None
 
 
 def stale_after() -> timedelta:
@@ -182,10 +199,11 @@ def default_threshold() -> int:
 def attendance_for_sessions(sessions: Sequence[LiveSession], user_ids: Iterable[int] | None = None,
                             now: datetime | None = None, *,
                             everyone: bool = False) -> dict[int, dict[int, PersonAttendance]]:
-    """Attendance of several sessions at once, two queries whatever their number:
+    """Attendance of several sessions at once, two queries whatever their number (three when an
+    offline session is among them: its check-ins):
     ``{session_id: {user_id: PersonAttendance}}`` for every id in ``user_ids`` (absent people are
     there with nothing); without ``user_ids``, or with ``everyone``, also for everyone else who
-    connected or was corrected."""
+    connected, checked in or was corrected."""
     now = now or utcnow()
     limit = stale_after()
     by_id = {session.id: session for session in sessions}
@@ -199,7 +217,8 @@ def attendance_for_sessions(sessions: Sequence[LiveSession], user_ids: Iterable[
         if user_id not in people:
             session = by_id[session_id]
             people[user_id] = PersonAttendance(session_id, user_id, scheduled_seconds(session),
-                                               session_threshold(session))
+                                               session_threshold(session),
+                                               offline=session.phase == Phase.OFFLINE.value)
         return people[user_id]
 
     if wanted is not None:
@@ -236,6 +255,16 @@ def attendance_for_sessions(sessions: Sequence[LiveSession], user_ids: Iterable[
         entry.corrections.append(correction)
         if entry.correction is None:
             entry.correction = correction  # newest first: the first one seen applies
+
+    offline_ids = [session_id for session_id, session in by_id.items() if session.phase == Phase.OFFLINE.value]
+    if offline_ids:
+        check_in_query = select(CheckIn).where(CheckIn.session_id.in_(offline_ids))
+        if wanted is not None and not everyone:
+            check_in_query = check_in_query.where(CheckIn.user_id.in_(wanted))
+        for check_in in db.session.scalars(check_in_query):
+            entry = person(check_in.session_id, check_in.user_id)
+            entry.check_in = check_in
+            entry.first_join = check_in.checked_in_at
     return result
 
 
@@ -248,10 +277,13 @@ def attendance_of(session: LiveSession, user_id: int, now: datetime | None = Non
 # --------------------------------------------------------------------------
 
 
-def audience_enrolments_query(session: LiveSession):
-    """Enrolled (active or completed) participants of the session's audience, as a query."""
+def audience_enrolments_query(session: LiveSession, statuses: Iterable[str] | None = None):
+    """Enrolled (active or completed) participants of the session's audience, as a query; for an
+    offline session, those admitted to (or confirmed for) the offline phase."""
+    if statuses is None:
+        statuses = OFFLINE_PHASE_STATUSES if session.phase == Phase.OFFLINE.value else LEARNING_STATUSES
     query = select(Enrolment).where(Enrolment.program_id == session.program_id,
-                                    Enrolment.status.in_(LEARNING_STATUSES))
+                                    Enrolment.status.in_(tuple(statuses)))
     column = {
         Audience.TRACK.value: Enrolment.track_id,
         Audience.MODULE.value: Enrolment.module_id,

@@ -21,7 +21,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room, rooms
 from lms.extensions import db, socketio
 from lms.live import attendance, room
 from lms.live.access import can_join, can_moderate
-from lms.live.models import LiveSession
+from lms.live.models import LiveSession, Phase
 from lms.live.room import RoomError
 
 NAMESPACE = "/live"
@@ -58,6 +58,8 @@ def _load_session(data) -> LiveSession:
     session = db.session.get(LiveSession, room.as_id(data.get("session_id"), "session_id"))
     if session is None or session.archived_at is not None or not can_join(current_user, session):
         raise RoomError(_("You cannot join this session."))
+    if session.phase != Phase.ONLINE.value:  # offline sessions have a check-in, not a room
+        raise RoomError(_("This session takes place in person: it has no live room."))
     return session
 
 

@@ -21,7 +21,7 @@ from lms.enrolment.models import Enrolment
 from lms.extensions import db
 from lms.learning.access import LEARNING_STATUSES
 from lms.learning.models import Item, ItemKind, Unit
-from lms.live.models import Audience, LiveSession, SessionState
+from lms.live.models import Audience, LiveSession, Phase, SessionState
 from lms.programs.models import Group, Module, ModuleTrainer, Track
 
 UPCOMING_PAST_DAYS = 30  # the schedule page shows sessions that ended in the last 30 days
@@ -72,11 +72,13 @@ def _published_condition():
 
 
 def joinable_sessions_query(user):
-    """SELECT of the published (not hidden, not archived) sessions ``user`` may join; one statement."""
+    """SELECT of the published (not hidden, not archived) sessions ``user`` may join; one statement.
+    Online sessions only: offline ones (in Korea) have their own schedule (``lms.offline``)."""
     query = (
         select(LiveSession)
         .outerjoin(Item, Item.id == LiveSession.item_id)
         .outerjoin(Unit, Unit.id == Item.unit_id)
+        .where(LiveSession.phase == Phase.ONLINE.value)
         .where(LiveSession.archived_at.is_(None))
         .where(or_(LiveSession.item_id.is_(None), and_(Item.archived_at.is_(None), Unit.archived_at.is_(None))))
     )

@@ -13,17 +13,19 @@ bp = Blueprint("live", __name__)
 @authenticated
 def room(session_id: int):
     """The room: its record so far rendered on the server (read-only once ended); live over Socket.IO."""
-    from flask import abort, render_template
+    from flask import abort, redirect, render_template, url_for
     from flask_login import current_user
 
     from lms.extensions import db
     from lms.live import room as live_room
     from lms.live.access import can_join, can_moderate
-    from lms.live.models import LiveSession
+    from lms.live.models import LiveSession, Phase
 
     session = db.session.get(LiveSession, session_id)
     if session is None or session.archived_at is not None:
         abort(404)
+    if session.phase != Phase.ONLINE.value:  # an offline session has no room: its own page instead
+        return redirect(url_for("offline.session", session_id=session.id))
     require(can_join(current_user, session))
     return render_template("live/room.html", session=session, record=live_room.room_record(session),
                            moderator=can_moderate(current_user, session),

@@ -36,6 +36,23 @@ class Output(ArchivableMixin, TimestampMixin, VersionedMixin, db.Model):
     module: Mapped["Module | None"] = relationship()  # noqa: F821
     program: Mapped["Program"] = relationship()  # noqa: F821
 
+    @property
+    def is_group_output(self) -> bool:
+        return self.group_id is not None
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def current_files(self) -> list[OutputFile]:
+        """The files shown (removed ones are kept, not shown)."""
+        return [link for link in self.files if link.removed_at is None]
+
+    @property
+    def on_showcase(self) -> bool:
+        return self.published_at is not None and self.archived_at is None
+
 
 class OutputFile(db.Model):
     __tablename__ = "output_files"

@@ -103,6 +103,13 @@ class ProgramForm(VersionedForm):
         default=True,
         description=_l("Untick for an online-only program: tracks then have no offline window."),
     )
+    participation_terms = TextAreaField(
+        _l("Participation terms"),
+        filters=[blank_to_none],
+        description=_l("Markdown. Admitted participants accept these terms before the offline phase. "
+                       "When you change them, everyone who accepted is asked to accept the new version."),
+        render_kw={"rows": 10},
+    )
 
     def __init__(self, *args, host_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,6 +131,7 @@ class ProgramForm(VersionedForm):
             "online_start": self.online_start.data,
             "online_end": self.online_end.data,
             "has_offline_phase": bool(self.has_offline_phase.data),
+            "participation_terms": self.participation_terms.data,
         }
 
 

@@ -120,6 +120,9 @@ PROGRAM_SECTIONS = [
     {"legend": _l("The program"), "fields": ["name", "code", "year", "host_organisation_id", "description"]},
     {"legend": _l("Phases"), "fields": ["timezone", "online_start", "online_end", "has_offline_phase"],
      "note": _l("The offline phase's dates and places are set on each track.")},
+    {"legend": _l("Terms of participation"), "fields": ["participation_terms"],
+     "note": _l("What admitted participants accept when they confirm their place (travel, conduct, "
+                "photos, insurance…). Leave empty if there is nothing to accept.")},
 ]
 
 

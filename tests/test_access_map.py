@@ -71,6 +71,8 @@ RECORD_RULES: dict[str, dict[str, int]] = {
     "outputs.mine": {"trainer": 403, "other_trainer": 403},
     "outputs.new": {"trainer": 403, "other_trainer": 403, "coordinator": 403},
     **{f"outputs.{name}": {"trainer": 403, "other_trainer": 403} for name in ("edit", "publish", "unpublish")},
+    # Admission: the participant's own checklist; coordinators see anyone's.
+    "admission.my_standing": {"trainer": 403, "other_trainer": 403},
     "readiness.form": {"participant": 403, "trainer": 403, "other_trainer": 403},
     "readiness.confirm": {"participant": 403, "trainer": 403, "other_trainer": 403, "coordinator": 403},
     "readiness.decline": {"participant": 403, "trainer": 403, "other_trainer": 403, "coordinator": 403},

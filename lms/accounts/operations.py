@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -77,8 +77,13 @@ def get_or_create_user(
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """An address for an email: SITE_URL plus the route's path."""
-    return current_app.config["SITE_URL"] + url_for(endpoint, _external=False, **values)
+    """An address for an email: SITE_URL plus the route's path (also from the command line, outside a request)."""
+    if has_request_context():
+        path = url_for(endpoint, _external=False, **values)
+    else:
+        with current_app.test_request_context("/"):
+            path = url_for(endpoint, _external=False, **values)
+    return current_app.config["SITE_URL"] + path
 
 
 def send_invitation(user: User, invited_by: User | None, context_line: str | None = None) -> str:

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.operations import absolute_url
 from lms.admission.eligibility import Standing, Status, evaluate, rules_by_track
@@ -66,6 +67,9 @@ def save_rules(program, track_id: int | None, values: dict, actor, expected_vers
     if rules is None:
         rules = AdmissionRules.defaults(program.id, track_id)
         db.session.add(rules)
+        # Inserted with the defaults first: an INSERT leaves out None values, so the column default
+        # would replace a None asked for below (no minimum average grade); an UPDATE writes NULL.
+        db.session.flush()
     elif expected_version is not None:
         check_version(rules, expected_version)
     for name in RULE_FIELDS:
@@ -98,6 +102,7 @@ def remove_track_rules(program, track_id: int, actor, note: str | None = None) -
 def rules_history(program_id: int) -> list[AdmissionRulesChange]:
     return list(db.session.scalars(
         select(AdmissionRulesChange).where(AdmissionRulesChange.program_id == program_id)
+        .options(selectinload(AdmissionRulesChange.changed_by), selectinload(AdmissionRulesChange.track))
         .order_by(AdmissionRulesChange.changed_at.desc(), AdmissionRulesChange.id.desc())))
 
 
@@ -244,3 +249,18 @@ def decisions_for(enrolment_ids) -> dict[int, list[AdmissionDecision]]:
     ):
         result[record.enrolment_id].append(record)
     return result
+
+
+def latest_decisions(enrolment_ids) -> dict[int, AdmissionDecision]:
+    """{enrolment_id: the newest decision} for those that have one, with who decided; two queries."""
+    ids = list(set(enrolment_ids))
+    if not ids:
+        return {}
+    latest: dict[int, AdmissionDecision] = {}
+    for record in db.session.scalars(
+        select(AdmissionDecision).where(AdmissionDecision.enrolment_id.in_(ids))
+        .options(selectinload(AdmissionDecision.decided_by))
+        .order_by(AdmissionDecision.decided_at.desc(), AdmissionDecision.id.desc())
+    ):
+        latest.setdefault(record.enrolment_id, record)
+    return latest

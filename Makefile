@@ -36,7 +36,7 @@ migrate: install
 	$(FLASK) db upgrade
 
 demo: migrate
-	$(FLASK) lms demo --if-empty
+	$(FLASK) lms demo --if-empty --with-activity
 
 ## Serve with gunicorn and a gevent worker (Socket.IO capable).
 run: demo

@@ -337,7 +337,7 @@ def test_a_reset_that_fails_keeps_the_files(app, db, tmp_path, monkeypatch):
     db.session.expire_all()
     keys = set(db.session.scalars(select(StoredFile.storage_key)))
 
-    def broken_load():
+    def broken_load(**_options):
         raise DemoError("simulated failure")
 
     monkeypatch.setattr(loader, "load_demo", broken_load)

@@ -289,7 +289,8 @@ class _ContentLoader:
         self.quiz(unit, ORIENTATION_QUIZ, 2, requires=[welcome],
                   due_at=_korea_time(zone, spec.online[0], time(23, 59)))
 
-    def segment(self, program: Program, module: Module, segment: Segment, plan: PhasePlan) -> None:
+    def segment(self, program: Program, module: Module, segment: Segment, plan: PhasePlan,
+                spec: data.ProgramData) -> None:
         zone = ZoneInfo(program.timezone)
         start, end = program.online_start, program.online_end
         second_part_opens = _korea_time(zone, start + timedelta(days=plan.second_part_day), time(0, 0))
@@ -305,7 +306,8 @@ class _ContentLoader:
             position += 1
         reading = segment.reading_list
         stored = save_upload(
-            FileStorage(io.BytesIO(reading_list_pdf(reading.title, reading.lines)), filename=reading.file_name,
+            FileStorage(io.BytesIO(reading_list_pdf(reading.title, _dated(reading.lines, spec))),
+                        filename=reading.file_name,
                         content_type="application/pdf"),
             self.rules, uploaded_by=trainer,
         )
@@ -336,13 +338,14 @@ class _ContentLoader:
                   due_at=_korea_time(zone, end, ASSIGNMENT_DUE), settings={"complete_on": "submit"})
 
 
-def load_learning_content() -> LearningSummary:
+def load_learning_content(specs: tuple[data.ProgramData, ...] = data.PROGRAMS) -> LearningSummary:
     """Add the online segments of the demo programs to the session (the caller commits).
 
-    The programs and modules of ``lms.demo.data`` must already be in the
-    session; modules are found by program code and short title.
+    The programs and modules of ``specs`` (``lms.demo.data.PROGRAMS``, or the
+    same programs moved in time by ``lms.demo.activity``) must already be in
+    the session; modules are found by program code and short title.
     """
-    codes = [spec.code for spec in data.PROGRAMS]
+    codes = [spec.code for spec in specs]
     programs = {program.code: program for program in db.session.scalars(select(Program).where(
         Program.code.in_(codes)))}
     modules = {
@@ -353,12 +356,12 @@ def load_learning_content() -> LearningSummary:
         )
     }
     loader = _ContentLoader()
-    for spec in data.PROGRAMS:
+    for spec in specs:
         program = programs[spec.code]
         loader.orientation(program, spec)
         for module_spec in spec.modules:
             module = modules[(spec.code, module_spec.short_title)]
-            loader.segment(program, module, SEGMENTS[module_spec.key], PLANS[spec.code])
+            loader.segment(program, module, SEGMENTS[module_spec.key], PLANS[spec.code], spec)
     db.session.flush()
     loader.questions()
     db.session.flush()
@@ -388,6 +391,15 @@ def _span(start: date, end: date) -> str:
     if start.year == end.year:
         return f"{start.day} {_MONTHS[start.month - 1]} – {_day(end)}"
     return f"{_day(start)} – {_day(end)}"
+
+
+def _dated(lines: tuple[str, ...], spec: data.ProgramData) -> list[str]:
+    """A reading list's lines with the online phase's dates as ``spec`` has them (the demo may move a program)."""
+    original = next(program for program in data.PROGRAMS if program.code == spec.code)
+    if original.online == spec.online:
+        return list(lines)
+    before, after = (_span(*dates).replace("–", "-") for dates in (original.online, spec.online))
+    return [line.replace(before, after) for line in lines]
 
 
 def _people(spec: data.ProgramData) -> tuple[int, int]:
@@ -420,7 +432,7 @@ _NETIQUETTE = """
 def welcome_lesson(spec: data.ProgramData) -> str:
     participants, countries = _people(spec)
     online = _span(*spec.online)
-    if spec is data.ADMINISTRATORS:
+    if spec.code == data.ADMINISTRATORS.code:
         [track] = spec.tracks
         [module] = spec.modules
         body = """

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,8 +15,11 @@ from lms.accounts.models import User
 from lms.accounts.passwords import hash_password
 from lms.core.database import utcnow
 from lms.demo import data
+from lms.demo.activity import ActivitySummary, Clock, load_activity
 from lms.demo.assignment_settings import load_assignment_settings
 from lms.demo.learning_content import load_learning_content
+from lms.demo.meetings import load_meetings
+from lms.demo.offline_content import load_offline_content, participation_terms
 from lms.enrolment.models import Enrolment, EnrolmentEvent, EnrolmentStatus
 from lms.extensions import db
 from lms.files.models import StoredFile
@@ -43,6 +47,7 @@ class DemoSummary:
     programs: list[ProgramSummary]
     accounts: list[tuple[str, str, str]]  # (role, email, password)
     users: int
+    activity: ActivitySummary | None = None  # with --with-activity
 
 
 def email_for(person: data.PersonData, domain: str) -> str:
@@ -82,8 +87,11 @@ def remove_files(paths: list[Path]) -> None:
 
 
 class _Loader:
-    def __init__(self) -> None:
-        self.now = utcnow()
+    def __init__(self, *, with_activity: bool = False, now: datetime | None = None) -> None:
+        self.now = now or utcnow()
+        # With the activity, the main program is moved to today's weeks (lms.demo.activity.Clock).
+        self.clock = Clock.for_now(self.now) if with_activity else None
+        self.specs = self.clock.specs() if self.clock else data.PROGRAMS
         # One argon2 hash shared by every demo account: hashing ~90 times would be slow.
         self.password_hash = hash_password(data.DEMO_PASSWORD)
         self.organisations: dict[str, Organisation] = {}
@@ -124,11 +132,16 @@ class _Loader:
         coordinators = [self.user(person, "example.com", coordinator=True) for person in data.COORDINATORS]
         self.coordinator = coordinators[0]
 
-        summaries = [self.program(program) for program in data.PROGRAMS]
+        summaries = [self.program(program) for program in self.specs]
         db.session.flush()
-        load_learning_content()  # every module's online segment and each program's orientation
+        programs = {program.code: program for program in db.session.scalars(select(Program))}
+        load_learning_content(self.specs)  # every module's online segment and each program's orientation
         sync_all_sessions()  # the LiveSession of every live-session item (schedule, calendars, rooms)
+        load_meetings(programs)  # the program meetings of the online phases (opening, track meetings…)
         load_assignment_settings()  # settings and a rubric for every module's assignment
+        # The offline phase: sessions in Korea (moved with their program), terms, admission rules.
+        load_offline_content(programs, self.clock.shifts() if self.clock else None)
+        activity = load_activity(self.clock, self.coordinator) if self.clock else None
         return DemoSummary(
             programs=summaries,
             accounts=[
@@ -137,14 +150,18 @@ class _Loader:
                 ("participant", data.PARTICIPANT_EMAIL, data.DEMO_PASSWORD),
             ],
             users=len(self.users_by_email),
+            activity=activity,
         )
 
     def program(self, spec: data.ProgramData) -> ProgramSummary:
         program = Program(
             name=spec.name, code=spec.code, year=spec.year, description=spec.description, timezone=spec.timezone,
             online_start=spec.online[0], online_end=spec.online[1], has_offline_phase=True,
-            host_organisation=self.organisations[data.HOST],
+            host_organisation=self.organisations[data.HOST], participation_terms=participation_terms(spec),
         )
+        # Without the activity people are enrolled "now"; with it, when the program was set up (its
+        # history then reads in order: enrolled, then what they did).
+        enrolled_at = self.now if self.clock is None else self.clock.enrolled_at(spec)
         db.session.add(program)
         tracks = {}
         for position, track_spec in enumerate(spec.tracks):
@@ -177,7 +194,7 @@ class _Loader:
         countries: Counter = Counter()
         for person in data.PARTICIPANTS[spec.code]:
             module_spec = next(m for m in spec.modules if m.key == person.module)
-            if spec is data.ADMINISTRATORS:
+            if spec.code == data.ADMINISTRATORS.code:
                 group = group_named(data.DELEGATIONS[person.country])
             else:
                 letters = data.TEAMS_PER_MODULE
@@ -190,7 +207,7 @@ class _Loader:
                 group=group, status=EnrolmentStatus.ACTIVE.value,
             )
             enrolment.events.append(
-                EnrolmentEvent(at=self.now, actor=self.coordinator, action="enrolled",
+                EnrolmentEvent(at=enrolled_at, actor=self.coordinator, action="enrolled",
                                to_status=EnrolmentStatus.ACTIVE.value, note="Demo data")
             )
             db.session.add(enrolment)
@@ -202,6 +219,12 @@ class _Loader:
         )
 
 
-def load_demo() -> DemoSummary:
-    """Add the demo programs and people to the session (the caller commits)."""
-    return _Loader().load()
+def load_demo(*, with_activity: bool = False, now: datetime | None = None) -> DemoSummary:
+    """Add the demo programs and people to the session (the caller commits).
+
+    ``with_activity`` moves the main program so that ``now`` (default: the
+    current time) falls in the second half of its online phase and simulates
+    what its participants did so far, and the other program's whole offline
+    phase (``lms.demo.activity``).
+    """
+    return _Loader(with_activity=with_activity, now=now).load()

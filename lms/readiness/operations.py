@@ -507,7 +507,7 @@ def _matches(row: BoardRow, status: str | None) -> bool:
 
 
 def board_rows(program: Program, filters: BoardFilters | Mapping | None = None) -> Board:
-    """Everyone admitted, confirmed or declined, with what is missing; a constant number of queries."""
+    """Everyone admitted, confirmed, declined or completed, with what is missing; constant queries."""
     if filters is None:
         filters = BoardFilters()
     elif not isinstance(filters, BoardFilters):
@@ -516,7 +516,8 @@ def board_rows(program: Program, filters: BoardFilters | Mapping | None = None) 
         select(Enrolment, Readiness)
         .join(Enrolment.user)
         .outerjoin(Readiness, Readiness.enrolment_id == Enrolment.id)
-        .where(Enrolment.program_id == program.id, Enrolment.status.in_(READINESS_STATUSES))
+        .where(Enrolment.program_id == program.id,
+               Enrolment.status.in_((*READINESS_STATUSES, EnrolmentStatus.COMPLETED.value)))
         .options(contains_eager(Enrolment.user), joinedload(Enrolment.track), joinedload(Enrolment.module),
                  joinedload(Enrolment.group))
         .order_by(User.name, User.id)

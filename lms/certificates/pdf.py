@@ -9,6 +9,7 @@ the person, its subject carries the code.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from fpdf.enums import Align, XPos, YPos
 from lms.certificates.models import Certificate
 from lms.certificates.operations import BASIS_OFFLINE, format_code, site_url
 from lms.core.timezones import format_day
+
+# fontTools logs every font subset it makes at INFO: noise in the server's log for each PDF.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT = "DejaVu"
 FALLBACK_FONTS = ("NotoSansKR",)

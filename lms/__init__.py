@@ -161,6 +161,9 @@ def _register_blueprints(app: Flask) -> None:
     from lms.offline.views import bp as offline_bp
     from lms.outputs.views import bp as outputs_bp
     from lms.certificates.views import bp as certificates_bp
+    from lms.announcements.views import bp as announcements_bp
+    from lms.reports.views import bp as reports_bp
+    from lms.monitoring.views import bp as monitoring_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
@@ -183,6 +186,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(offline_bp)
     app.register_blueprint(outputs_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(announcements_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(monitoring_bp)
 
 
 def _register_cli(app: Flask) -> None:

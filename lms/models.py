@@ -49,3 +49,5 @@ from lms.readiness.models import Readiness  # noqa: F401, E402
 from lms.offline.models import CheckIn  # noqa: F401, E402
 from lms.outputs.models import Output, OutputFile, Showcase  # noqa: F401, E402
 from lms.certificates.models import Certificate  # noqa: F401, E402
+from lms.notifications.models import NotificationPreference, ReminderClaim  # noqa: F401, E402
+from lms.announcements.models import Announcement, Message, MessageThread, ThreadRead  # noqa: F401, E402

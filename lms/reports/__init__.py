@@ -1,0 +1,1 @@
+"""Exports of a program's progress, grades, attendance, eligibility and readiness (CSV, XLSX, command line)."""

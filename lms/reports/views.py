@@ -1,0 +1,5 @@
+"""Pages of lms.reports (being built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

@@ -102,6 +102,14 @@ class Config:
         self.LIVE_ATTENDANCE_THRESHOLD = _env_int("LIVE_ATTENDANCE_THRESHOLD", 75)
         self.LIVE_CONNECTION_STALE_SECONDS = _env_int("LIVE_CONNECTION_STALE_SECONDS", 120)
 
+        # Notifications: the reminder scheduler runs in each server process (started on its first
+        # request; cron can run `flask lms send-due-notifications` instead), every this many seconds;
+        # at-risk nudges are evaluated at most this often; the daily digest goes at this local hour.
+        self.SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", True)
+        self.SCHEDULER_INTERVAL_SECONDS = _env_int("SCHEDULER_INTERVAL_SECONDS", 60)
+        self.SCHEDULER_AT_RISK_INTERVAL_SECONDS = _env_int("SCHEDULER_AT_RISK_INTERVAL_SECONDS", 3600)
+        self.NOTIFICATION_DIGEST_HOUR = _env_int("NOTIFICATION_DIGEST_HOUR", 8)
+
         # Cookies.
         secure = _env_bool("SECURE_COOKIES", self.secure_cookies_default())
         self.SESSION_COOKIE_SECURE = secure
@@ -147,6 +155,7 @@ class TestingConfig(Config):
         self.SOCKETIO_ASYNC_MODE = "threading"
         self.MAIL_BACKEND = "memory"
         self.MAIL_DELIVER_IN_BACKGROUND = False
+        self.SCHEDULER_ENABLED = False  # tests run the scheduler's work themselves
         self.UPLOAD_FOLDER = tempfile.mkdtemp(prefix="lms-test-uploads-")
         self.SITE_URL = "http://localhost"
         self.SERVER_NAME = None

@@ -74,9 +74,17 @@ def create_app(config: str | Config | dict | None = None) -> Flask:
 
     register_markdown_filter(app)
 
+    from lms.dashboard.summaries import register_summary_tracking
+
+    register_summary_tracking()
+
     from lms.mail.operations import register_request_delivery
 
     register_request_delivery(app)
+
+    from lms.notifications.scheduler import register_scheduler
+
+    register_scheduler(app)  # reminders: a background loop started by the first request served
     return app
 
 

@@ -21,5 +21,9 @@ def _register_feature_commands() -> None:
 
     register_live(lms_cli)
 
+    from lms.reports.cli import register as register_reports
+
+    register_reports(lms_cli)
+
 
 _register_feature_commands()

@@ -51,3 +51,4 @@ from lms.outputs.models import Output, OutputFile, Showcase  # noqa: F401, E402
 from lms.certificates.models import Certificate  # noqa: F401, E402
 from lms.notifications.models import NotificationPreference, ReminderClaim  # noqa: F401, E402
 from lms.announcements.models import Announcement, Message, MessageThread, ThreadRead  # noqa: F401, E402
+from lms.dashboard.models import ParticipantSummary  # noqa: F401, E402

@@ -270,3 +270,36 @@ def make_offline_session(program, *, title=None, kind="workshop", audience="prog
     db.session.add(session)
     db.session.flush()
     return session
+
+
+# Announcements and messages ------------------------------------------------------
+
+def make_announcement(program, author, *, audience="program", audience_id=None, title=None, body="Hello **all**.",
+                      published=True, archived=False):
+    """An announcement row (no notification sent): published now unless ``published=False``."""
+    from lms.announcements.models import Announcement
+    from lms.core.database import utcnow
+
+    announcement = Announcement(program_id=program.id, audience=audience,
+                                audience_id=None if audience == "program" else audience_id,
+                                title=title or f"Announcement {_n()}", body=body, author_id=author.id,
+                                published_at=utcnow() if published else None,
+                                archived_at=utcnow() if archived else None)
+    db.session.add(announcement)
+    db.session.flush()
+    return announcement
+
+
+def make_thread(program, participant, *, subject=None, body="A question about the module."):
+    """A participant's message thread with its first message (no notification sent)."""
+    from lms.announcements.models import Message, MessageThread
+    from lms.core.database import utcnow
+
+    now = utcnow()
+    thread = MessageThread(program_id=program.id, participant_id=participant.id,
+                           subject=subject or f"Question {_n()}", last_message_at=now)
+    db.session.add(thread)
+    db.session.flush()
+    db.session.add(Message(thread_id=thread.id, author_id=participant.id, body=body, created_at=now))
+    db.session.flush()
+    return thread

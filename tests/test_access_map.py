@@ -73,6 +73,17 @@ RECORD_RULES: dict[str, dict[str, int]] = {
     **{f"outputs.{name}": {"trainer": 403, "other_trainer": 403} for name in ("edit", "publish", "unpublish")},
     # Admission: the participant's own checklist; coordinators see anyone's.
     "admission.my_standing": {"trainer": 403, "other_trainer": 403},
+    # An announcement by world.trainer to world.module (published); a thread of world.participant.
+    "announcements.new": {"participant": 403},
+    "announcements.detail": {"other_trainer": 403},
+    **{f"announcements.{name}": {"participant": 403, "other_trainer": 403} for name in (
+        "edit", "publish", "archive", "restore")},
+    "announcements.new_thread": {"trainer": 403, "other_trainer": 403, "coordinator": 403},
+    **{f"announcements.{name}": {"other_trainer": 403} for name in ("thread", "reply", "read_thread")},
+    # Monitoring: coordinators and the participant's own trainers; the participant is sent to their checklist.
+    "monitoring.participant": {"other_trainer": 403},
+    "monitoring.at_risk": {"participant": 403},
+    "monitoring.remind": {"participant": 403},
     "readiness.form": {"participant": 403, "trainer": 403, "other_trainer": 403},
     "readiness.confirm": {"participant": 403, "trainer": 403, "other_trainer": 403, "coordinator": 403},
     "readiness.decline": {"participant": 403, "trainer": 403, "other_trainer": 403, "coordinator": 403},
@@ -132,6 +143,9 @@ def learning(world, db):
                                                      starts_at=utcnow() - timedelta(minutes=10))
     output = factories.make_output(world.program, user=world.participant, module=world.module, title="Book",
                                    published=True, files=[("book.pdf", b"%PDF-1.4 book")])
+    announcement = factories.make_announcement(world.program, world.trainer, audience="module",
+                                               audience_id=world.module.id)
+    thread = factories.make_thread(world.program, world.participant)
     # A certificate of the participant's (a row, so that world.enrolment stays active for the other pages).
     from lms.certificates.models import Certificate
 
@@ -144,7 +158,8 @@ def learning(world, db):
             "question": question, "attempt": attempt, "assignment": assignment, "submission": submission,
             "version": version, "essay": essay, "grade": grade, "extension": extension,
             "criterion": assignment.criteria[0], "notification": notification, "live_session": live_session,
-            "certificate": certificate, "offline_session": offline_session, "output": output}
+            "certificate": certificate, "offline_session": offline_session, "output": output,
+            "announcement": announcement, "thread": thread}
 
 
 def _item_for(endpoint: str, learning) -> int:
@@ -179,6 +194,8 @@ def _url_values(world, learning=None, endpoint="") -> dict[str, object]:
             else learning["live_session"].id,
             "certificate_id": learning["certificate"].id,
             "output_id": learning["output"].id,
+            "announcement_id": learning["announcement"].id,
+            "thread_id": learning["thread"].id,
             "code": learning["certificate"].code,
         }
     if learning and endpoint.startswith("outputs."):
@@ -194,6 +211,8 @@ def _url_values(world, learning=None, endpoint="") -> dict[str, object]:
         "organisation_id": world.organisation.id,
         "field_id": world.field.id,
         "token": "not-a-real-token",
+        "kind": "progress",
+        "fmt": "csv",
     }
 
 

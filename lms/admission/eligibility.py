@@ -86,6 +86,7 @@ class Condition:
     impossible: bool = False  # can no longer be met before the decision date
     applies: bool = True  # False: nothing to meet (no live sessions, no assignments)
     link: tuple[str, dict] | None = None  # (endpoint, values) of the page that helps
+    value: float | None = None  # the measured figure itself where it is not a count (the average grade)
 
     @property
     def percent(self) -> int:
@@ -247,7 +248,7 @@ def _assignment_results(enrolments: Sequence[Enrolment], progress: dict[tuple[in
     return results
 
 
-def _published_online_sessions(program_ids: set[int]) -> list[LiveSession]:
+def published_online_sessions(program_ids: set[int]) -> list[LiveSession]:
     """The programs' online sessions participants see (not archived, not hidden); one query."""
     if not program_ids:
         return []
@@ -370,7 +371,7 @@ def _average_condition(rules, results: list[_AssignmentResult]) -> Condition:
                        len(percents), average=f"{shown:g}", needed=needed)
     met = average >= needed
     return Condition("average", _("Average grade"), message, met=met, done=shown, total=len(results),
-                     needed=needed, behind=not met, link=link)
+                     needed=needed, behind=not met, link=link, value=round(average, 2))
 
 
 def _status(conditions: list[Condition], now: datetime, deadline: datetime) -> Status:
@@ -406,7 +407,7 @@ def evaluate(enrolments: Iterable[Enrolment], now: datetime | None = None) -> di
     progress = progress_for_enrolments(
         [(enrolment.user_id, enrolment.program_id, enrolment.module_id) for enrolment in learners], now)
     results = _assignment_results(learners, progress)
-    sessions = _published_online_sessions(set(programs))
+    sessions = published_online_sessions(set(programs))
     from lms.live.attendance import attendance_for_sessions
 
     attendance = attendance_for_sessions(sessions, {enrolment.user_id for enrolment in learners}, now=now)

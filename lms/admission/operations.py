@@ -24,7 +24,6 @@ from lms.core.concurrency import check_version
 from lms.core.database import utcnow
 from lms.enrolment.models import OFFLINE_STATUSES, Enrolment, EnrolmentEvent, EnrolmentStatus
 from lms.extensions import db
-from lms.mail.operations import queue_email
 from lms.notifications.operations import notify
 from lms.programs.models import Track
 
@@ -232,9 +231,9 @@ def _tell_participant(enrolment: Enrolment, decision: str) -> None:
             ),
         }[decision]
         link = absolute_url("admission.my_standing", program_id=program.id)
-        notify(user, "admission", title, body, link=urlsplit(link).path)
-        queue_email(user.email, title, "mail/admission_decision.txt", user=user, program=program,
-                    title=title, body=body, link=link, site_url=current_app.config["SITE_URL"])
+        # In-app, and by email as the person chose (the email links to the same page).
+        notify(user, "admission", title, body, link=urlsplit(link).path,
+               email_template="mail/admission_decision.txt", program=program)
 
 
 def decisions_for(enrolment_ids) -> dict[int, list[AdmissionDecision]]:

@@ -13,6 +13,7 @@ NAVIGATION = [
     ("enrolment.people", _l("People"), "coordinator"),
     ("submissions.my_assignments", _l("Assignments"), "authenticated"),
     ("live_schedule.upcoming", _l("Live sessions"), "authenticated"),
+    ("announcements.threads", _l("Messages"), "authenticated"),
 ]
 
 

@@ -176,3 +176,200 @@ def send_submission_digests(now: datetime | None = None) -> int:
             run.last_sent_at = now
     db.session.flush()
     return len(digests)
+
+
+# --------------------------------------------------------------------------
+# The daily digest of notifications (people who chose "daily digest" for some kinds)
+# --------------------------------------------------------------------------
+
+NOTIFICATIONS = "notifications"  # DigestRun.kind
+DEFAULT_DIGEST_HOUR = 8  # local time of each person
+
+
+@dataclass(frozen=True)
+class Person:
+    """What an email needs of a person, kept apart from the session (which commits per person)."""
+
+    id: int
+    name: str
+    email: str
+    locale: str | None
+    timezone: str | None
+    is_coordinator: bool = False
+    deactivated_at: datetime | None = None
+
+    @classmethod
+    def of(cls, user) -> Person:
+        return cls(user.id, user.name, user.email, user.locale, user.timezone, bool(user.is_coordinator),
+                   user.deactivated_at)
+
+
+@dataclass
+class DigestItem:
+    id: int
+    kind: str
+    title: str
+    body: str | None
+    link: str | None  # absolute, for the email
+    created_at: datetime
+    when: str = ""  # in the person's zone, written when the email is built
+
+
+@dataclass
+class NotificationDigest:
+    person: Person
+    slot: datetime  # the digest time this one is for
+    had_run: bool  # a DigestRun row exists (claimed by update) or not (claimed by insert)
+    items: list[DigestItem] = field(default_factory=list)
+    silenced: list[int] = field(default_factory=list)  # kinds switched off since: not emailed
+
+
+def digest_slot(now: datetime, zone_name: str | None, hour: int) -> datetime:
+    """The latest digest time (``hour``:00 in the person's zone) at or before ``now``, in UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(zone_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    slot = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if slot > local:
+        slot = (local - timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return slot.astimezone(now.tzinfo)
+
+
+def build_notification_digests(now: datetime | None = None) -> list[NotificationDigest]:
+    """The digests due now: per person, the notifications waiting for their digest (three queries).
+
+    A person's digest is due once their digest time (``NOTIFICATION_DIGEST_HOUR``
+    in their zone) has passed since their last one, when something waiting was
+    created before that time (a notification of 10:00 waits for the next
+    morning's digest).
+    """
+    from lms.notifications.delivery import DIGEST, absolute_link, modes_for
+    from lms.notifications.kinds import OFF
+    from lms.notifications.models import Notification
+
+    now = now or utcnow()
+    hour = current_app.config.get("NOTIFICATION_DIGEST_HOUR", DEFAULT_DIGEST_HOUR)
+    rows = db.session.execute(
+        select(Notification, User)
+        .join(User, Notification.user_id == User.id)
+        .where(Notification.email_status == DIGEST, Notification.created_at <= now, User.deactivated_at.is_(None))
+        .order_by(User.id, Notification.created_at, Notification.id)
+    ).all()
+    if not rows:
+        return []
+    users = {user.id: user for _notification, user in rows}
+    runs = dict(db.session.execute(
+        select(DigestRun.user_id, DigestRun.last_sent_at)
+        .where(DigestRun.kind == NOTIFICATIONS, DigestRun.user_id.in_(list(users)))
+    ).all())
+    modes = modes_for(users.values(), {notification.kind for notification, _user in rows})
+    waiting: dict[int, list] = {}
+    for notification, user in rows:
+        waiting.setdefault(user.id, []).append(notification)
+    digests = []
+    for user_id, notifications in waiting.items():
+        user = users[user_id]
+        slot = digest_slot(now, user.timezone, hour)
+        last = runs.get(user_id)
+        if last is not None and last >= slot:
+            continue  # this day's digest went already
+        if not any(notification.created_at < slot for notification in notifications):
+            continue  # all came after the digest time: they wait for the next one
+        digest = NotificationDigest(Person.of(user), slot, had_run=user_id in runs)
+        for notification in notifications:
+            if modes[(user_id, notification.kind)] == OFF:
+                digest.silenced.append(notification.id)
+                continue
+            digest.items.append(DigestItem(notification.id, notification.kind, notification.title,
+                                           notification.body, absolute_link(notification.link),
+                                           notification.created_at))
+        digests.append(digest)
+    return digests
+
+
+def _claim_notification_digest(digest: NotificationDigest, now: datetime) -> bool:
+    """Record this person's digest as sent, atomically; False when another sender has done it.
+
+    The first statement of the person's transaction: an UPDATE that only
+    matches an older run (PostgreSQL makes a concurrent one wait, then it
+    matches nothing) or, for a first digest, an INSERT that the primary key
+    lets only one sender make.
+    """
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    if digest.had_run:
+        result = db.session.execute(
+            update(DigestRun)
+            .where(DigestRun.user_id == digest.person.id, DigestRun.kind == NOTIFICATIONS,
+                   DigestRun.last_sent_at < digest.slot)
+            .values(last_sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+    try:
+        db.session.add(DigestRun(user_id=digest.person.id, kind=NOTIFICATIONS, last_sent_at=now))
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def send_notification_digests(now: datetime | None = None) -> int:
+    """Email each person whose digest is due their waiting notifications; returns how many emails.
+
+    Each person is one short transaction, committed here: the claim of their
+    day's digest, their notifications marked "digested", the email queued. Two
+    senders at once (several server processes, cron) never send one person's
+    digest twice; a failure for one person is logged and rolled back, the
+    others go on.
+    """
+    import logging
+
+    from sqlalchemy import update
+
+    from lms.notifications.delivery import DIGESTED, OFF, site_address
+    from lms.notifications.models import Notification
+
+    log = logging.getLogger(__name__)
+    now = now or utcnow()
+    digests = build_notification_digests(now)
+    db.session.commit()  # end the reading transaction: each person's claim starts its own
+    sent = 0
+    for digest in digests:
+        try:
+            if not _claim_notification_digest(digest, now):
+                db.session.rollback()
+                continue
+            if digest.silenced:
+                db.session.execute(
+                    update(Notification)
+                    .where(Notification.id.in_(digest.silenced), Notification.email_status == "digest")
+                    .values(email_status=OFF).execution_options(synchronize_session=False))
+            if digest.items:
+                db.session.execute(
+                    update(Notification)
+                    .where(Notification.id.in_([item.id for item in digest.items]),
+                           Notification.email_status == "digest")
+                    .values(email_status=DIGESTED, emailed_at=now).execution_options(synchronize_session=False))
+                person = digest.person
+                with force_locale(person.locale or "en"):
+                    for item in digest.items:
+                        item.when = format_instant(item.created_at, zone_name=person.timezone or "UTC")
+                    subject = ngettext("Your daily digest: %(num)d notification",
+                                       "Your daily digest: %(num)d notifications", len(digest.items))
+                    queue_email(person.email, subject, "mail/notifications_digest.txt", user=person,
+                                items=digest.items, notifications_link=site_address("notifications.index"),
+                                preferences_link=site_address("notifications.preferences"))
+                sent += 1
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("The notification digest of user %s failed; it is retried on the next run",
+                          digest.person.id)
+    return sent

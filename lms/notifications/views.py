@@ -1,4 +1,5 @@
-"""In-app notifications: the person's list, mark all read, open one (marks it read, follows its link)."""
+"""In-app notifications: the person's list, mark all read, open one (marks it read, follows its link);
+the person's email preferences per kind (immediately, daily digest, off)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -50,3 +51,31 @@ def open_notification(notification_id):
     if notification.link:  # not a path inside the site: never follow it
         return redirect(url_for("home.index"))
     return redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@authenticated
+def preferences():
+    """How the signed-in person hears of each kind that concerns them: immediately, daily digest or off."""
+    from sqlalchemy.exc import IntegrityError
+
+    from lms.notifications.forms import chosen_modes, preferences_form
+    from lms.notifications.kinds import mode_labels
+
+    shown = operations.preference_kinds(current_user)
+    current = operations.current_modes(current_user, [kind.key for kind in shown])
+    form = preferences_form(shown, current)
+    if form.validate_on_submit():
+        modes = chosen_modes(form, shown)
+        try:
+            operations.save_preferences(current_user, modes)
+            db.session.commit()
+        except IntegrityError:  # the same person saved in another tab at this very moment: once more
+            db.session.rollback()
+            operations.save_preferences(current_user, modes)
+            db.session.commit()
+        flash(_("Your notification preferences are saved."), "success")
+        return redirect(url_for("notifications.preferences"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("notifications/preferences.html", form=form, kinds=shown,
+                           mode_labels=mode_labels()), status

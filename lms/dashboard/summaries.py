@@ -1,0 +1,201 @@
+"""Keeping ParticipantSummary rows current.
+
+* ``mark_dirty``: a SQLAlchemy ``after_flush`` listener. Whatever the code path
+  (a view, a socket handler, a command), a flush that adds or changes a
+  completion, a grade, a submitted version, an extension, a live connection, an
+  attendance correction, a check-in or an enrolment marks that person's rows
+  dirty; a change to the outline (units, items, assignments, sessions) or to
+  the admission rules marks the whole program's rows dirty. It runs in the same
+  transaction, so the mark commits (or rolls back) with the change itself.
+* ``refresh``: recompute rows with the eligibility service, in bulk.
+* ``ensure_fresh``: refresh the rows of a program that are missing, dirty, or
+  older than ``SUMMARY_MAX_AGE_SECONDS`` (time alone moves "on track" to "at
+  risk"). The dashboard calls it before reading; the scheduler can call it in
+  the background so that views rarely wait.
+
+A refresh records as its time the moment it *started*, minus a margin: a change
+committed by a transaction that was still open while the refresh read the data
+carries a dirty time after that, so the row is refreshed again next time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from lms.core.database import utcnow
+from lms.dashboard.models import ParticipantSummary
+from lms.extensions import db
+
+DEFAULT_MAX_AGE_SECONDS = 15 * 60
+IN_FLIGHT_MARGIN = timedelta(seconds=30)  # longer than any transaction that flushes a change
+REFRESH_CHUNK = 500
+
+
+# --------------------------------------------------------------------------
+# Marking rows dirty
+# --------------------------------------------------------------------------
+
+
+def _changed(session: Session):
+    for instance in list(session.new) + list(session.dirty) + list(session.deleted):
+        yield instance
+
+
+def mark_dirty(session: Session, _flush_context) -> None:
+    from lms.admission.models import AdmissionRules
+    from lms.assignments.models import Assignment, Extension, Grade, Submission, SubmissionVersion
+    from lms.enrolment.models import Enrolment
+    from lms.learning.models import Completion, Item, Unit
+    from lms.live.models import AttendanceCorrection, Connection, LiveSession
+    from lms.offline.models import CheckIn
+    from lms.programs.models import Program
+
+    user_ids: set[int] = set()
+    group_ids: set[int] = set()
+    enrolment_ids: set[int] = set()
+    submission_ids: set[int] = set()
+    program_ids: set[int] = set()
+    unit_ids: set[int] = set()
+    item_ids: set[int] = set()
+    for instance in _changed(session):
+        if isinstance(instance, (Completion, Connection, AttendanceCorrection, CheckIn)):
+            user_ids.add(instance.user_id)
+        elif isinstance(instance, Extension):
+            if instance.user_id:
+                user_ids.add(instance.user_id)
+            if instance.group_id:
+                group_ids.add(instance.group_id)
+        elif isinstance(instance, (Grade, SubmissionVersion)):
+            submission_ids.add(instance.submission_id)
+        elif isinstance(instance, Submission):
+            submission_ids.add(instance.id)
+        elif isinstance(instance, Enrolment):
+            enrolment_ids.add(instance.id)
+        elif isinstance(instance, (AdmissionRules, LiveSession)):
+            program_ids.add(instance.program_id)
+        elif isinstance(instance, Program):  # online dates move the pace
+            program_ids.add(instance.id)
+        elif isinstance(instance, Unit):
+            program_ids.add(instance.program_id)
+        elif isinstance(instance, Item):
+            unit_ids.add(instance.unit_id)
+        elif isinstance(instance, Assignment):
+            item_ids.add(instance.item_id)
+    conditions = []
+    summary = ParticipantSummary
+    if user_ids:
+        conditions.append(summary.user_id.in_(user_ids))
+    if group_ids:
+        conditions.append(summary.group_id.in_(group_ids))
+    if enrolment_ids:
+        conditions.append(summary.enrolment_id.in_(enrolment_ids))
+    if program_ids:
+        conditions.append(summary.program_id.in_(program_ids))
+    submission_ids.discard(None)
+    if submission_ids:
+        owners = select(Submission.user_id).where(Submission.id.in_(submission_ids))
+        groups = select(Submission.group_id).where(Submission.id.in_(submission_ids))
+        conditions += [summary.user_id.in_(owners), summary.group_id.in_(groups)]
+    unit_ids.discard(None)
+    if unit_ids:
+        conditions.append(summary.program_id.in_(select(Unit.program_id).where(Unit.id.in_(unit_ids))))
+    item_ids.discard(None)
+    if item_ids:
+        conditions.append(summary.program_id.in_(
+            select(Unit.program_id).join(Item, Item.unit_id == Unit.id).where(Item.id.in_(item_ids))))
+    if conditions:
+        # Core statement on the flush's connection: no ORM flush, same transaction.
+        session.connection().execute(update(summary).where(or_(*conditions)).values(dirty_at=utcnow()))
+
+
+def register_summary_tracking() -> None:
+    """Listen on every ORM session (idempotent)."""
+    if not event.contains(Session, "after_flush", mark_dirty):
+        event.listen(Session, "after_flush", mark_dirty)
+
+
+# --------------------------------------------------------------------------
+# Refreshing
+# --------------------------------------------------------------------------
+
+
+def max_age() -> timedelta:
+    seconds = DEFAULT_MAX_AGE_SECONDS
+    if has_app_context():
+        seconds = current_app.config.get("SUMMARY_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS)
+    return timedelta(seconds=seconds)
+
+
+def refresh(enrolment_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Recompute the summaries of these enrolments (created when missing); flushes, does not commit."""
+    from lms.admission.eligibility import evaluate
+    from lms.enrolment.models import Enrolment
+
+    ids = sorted(set(enrolment_ids))
+    now = now or utcnow()
+    started = utcnow()
+    count = 0
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start:start + REFRESH_CHUNK]
+        enrolments = list(db.session.scalars(
+            select(Enrolment).where(Enrolment.id.in_(chunk))
+            .options(selectinload(Enrolment.program), selectinload(Enrolment.user))))
+        standings = evaluate(enrolments, now)
+        existing = {row.enrolment_id: row for row in db.session.scalars(
+            select(ParticipantSummary).where(ParticipantSummary.enrolment_id.in_(chunk)))}
+        for enrolment in enrolments:
+            standing = standings[enrolment.id]
+            row = existing.get(enrolment.id)
+            if row is None:
+                # A change flushed before the row existed marked nothing: count the row as changed at its
+                # creation, so that it is computed once more after the in-flight margin.
+                row = ParticipantSummary(enrolment_id=enrolment.id, dirty_at=started)
+                db.session.add(row)
+            row.program_id = enrolment.program_id
+            row.user_id = enrolment.user_id
+            row.group_id = enrolment.group_id
+            progress = standing.progress
+            row.required_done = progress.required_done if progress else 0
+            row.required_total = progress.required_total if progress else 0
+            row.percent = progress.percent if progress else 0
+            row.overdue_count = len(progress.overdue) if progress else 0
+            live = standing.condition("live")
+            row.live_attended = int(live.done) if live and live.applies else 0
+            row.live_total = live.total if live and live.applies else 0
+            assignments = standing.condition("assignments")
+            row.assignments_passed = int(assignments.done) if assignments and assignments.applies else 0
+            row.assignments_required = assignments.total if assignments and assignments.applies else 0
+            average = standing.condition("average")
+            row.average_grade = average.value if average is not None else None
+            row.eligibility = standing.status.value
+            row.refreshed_at = started - IN_FLIGHT_MARGIN
+            count += 1
+    db.session.flush()
+    return count
+
+
+def stale_enrolment_ids(program_id: int, now: datetime | None = None) -> list[int]:
+    """Enrolments of the program whose summary is missing, dirty or too old; one query."""
+    from lms.enrolment.models import Enrolment
+
+    now = now or utcnow()
+    cutoff = now - max_age()
+    summary = ParticipantSummary
+    return list(db.session.scalars(
+        select(Enrolment.id)
+        .outerjoin(summary, summary.enrolment_id == Enrolment.id)
+        .where(Enrolment.program_id == program_id)
+        .where(or_(summary.enrolment_id.is_(None), summary.refreshed_at.is_(None),
+                   summary.refreshed_at < cutoff, summary.dirty_at > summary.refreshed_at))
+    ))
+
+
+def ensure_fresh(program_id: int, now: datetime | None = None) -> int:
+    """Refresh what needs it in one program; returns how many rows were recomputed."""
+    ids = stale_enrolment_ids(program_id, now)
+    return refresh(ids, now) if ids else 0

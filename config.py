@@ -88,6 +88,10 @@ class Config:
 
         # Requests and uploads.
         # Offline sessions open for QR check-in this many minutes before they start.
+        # Dashboard summaries (lms.dashboard): recomputed when older than this even without a change,
+        # and counted as possibly missing a change committed up to this long after a refresh began.
+        self.SUMMARY_MAX_AGE_SECONDS = _env_int("SUMMARY_MAX_AGE_SECONDS", 15 * 60)
+        self.SUMMARY_IN_FLIGHT_SECONDS = _env_int("SUMMARY_IN_FLIGHT_SECONDS", 2)
         self.OFFLINE_CHECKIN_EARLY_MINUTES = _env_int("OFFLINE_CHECKIN_EARLY_MINUTES", 30)
         # Outputs (a dance film, a book) may be larger than other uploads; nginx must allow it too.
         self.OUTPUT_MAX_FILE_MB = _env_int("OUTPUT_MAX_FILE_MB", 200)
@@ -156,6 +160,8 @@ class TestingConfig(Config):
         self.MAIL_BACKEND = "memory"
         self.MAIL_DELIVER_IN_BACKGROUND = False
         self.SCHEDULER_ENABLED = False  # tests run the scheduler's work themselves
+        # Summaries are current as soon as they are refreshed (tests of the margin set it themselves).
+        self.SUMMARY_IN_FLIGHT_SECONDS = 0
         self.UPLOAD_FOLDER = tempfile.mkdtemp(prefix="lms-test-uploads-")
         self.SITE_URL = "http://localhost"
         self.SERVER_NAME = None

@@ -172,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.announcements.views import bp as announcements_bp
     from lms.reports.views import bp as reports_bp
     from lms.monitoring.views import bp as monitoring_bp
+    from lms.dashboard.views import bp as dashboard_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
@@ -197,6 +198,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(announcements_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(monitoring_bp)
+    app.register_blueprint(dashboard_bp)
 
 
 def _register_cli(app: Flask) -> None:

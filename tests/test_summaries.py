@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -44,7 +44,6 @@ def refresh_now(db, world):
 
 
 def test_refresh_writes_what_the_eligibility_service_says(db, world, lessons, monkeypatch):
-    monkeypatch.setattr(summaries, "IN_FLIGHT_MARGIN", timedelta(0))
     _unit, items = lessons
     record_completion(world.participant, items[0], "viewed")
     db.session.commit()
@@ -60,8 +59,6 @@ def test_refresh_writes_what_the_eligibility_service_says(db, world, lessons, mo
 
 def test_a_refreshed_row_is_current_until_a_change_marks_it(db, world, lessons, monkeypatch):
     _unit, items = lessons
-    # No in-flight margin here, so that "current" is exact.
-    monkeypatch.setattr(summaries, "IN_FLIGHT_MARGIN", timedelta(0))
     refresh_now(db, world)
     assert not is_stale(db, world)
     record_completion(world.participant, items[1], "viewed")
@@ -75,7 +72,6 @@ def test_a_refreshed_row_is_current_until_a_change_marks_it(db, world, lessons, 
 @pytest.mark.parametrize("change", ["grade", "correction", "enrolment", "item", "rules", "rollback"])
 def test_changes_that_matter_mark_the_row(db, world, lessons, coordinator, monkeypatch, change):
     unit, _items = lessons
-    monkeypatch.setattr(summaries, "IN_FLIGHT_MARGIN", timedelta(0))
     session = f.make_live_session(unit, starts_at=utcnow() - timedelta(days=1))
     assignment = f.make_assignment(unit)
     submission = Submission(assignment_id=assignment.id, user_id=world.participant.id)
@@ -117,13 +113,14 @@ def test_time_alone_makes_rows_old(db, world, lessons):
     assert world.enrolment.id in summaries.stale_enrolment_ids(world.program.id, later)
 
 
-def test_a_change_during_a_refresh_is_not_lost(db, world, lessons):
+def test_a_change_during_a_refresh_is_not_lost(app, db, world, lessons, monkeypatch):
     """A change flushed shortly before a refresh read the data may not have been committed yet: within the
     in-flight margin the row stays dirty, and is computed again once the margin has passed."""
     _unit, items = lessons
+    monkeypatch.setitem(app.config, "SUMMARY_IN_FLIGHT_SECONDS", 30)
     refresh_now(db, world)
     assert is_stale(db, world)  # a new row: computed again after the margin
-    later = utcnow() + summaries.IN_FLIGHT_MARGIN + timedelta(seconds=1)
+    later = utcnow() + timedelta(seconds=31)
     summaries.refresh([world.enrolment.id], now=later)
     db.session.commit()
     # Marked while "in flight" (just before the refresh started): still dirty afterwards.

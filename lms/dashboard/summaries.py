@@ -13,9 +13,12 @@
   risk"). The dashboard calls it before reading; the scheduler can call it in
   the background so that views rarely wait.
 
-A refresh records as its time the moment it *started*, minus a margin: a change
-committed by a transaction that was still open while the refresh read the data
-carries a dirty time after that, so the row is refreshed again next time.
+A change must never be lost to a refresh running at the same moment. The marks
+made by a transaction's flushes are made again just before it commits (the
+``before_commit`` hook), so a row's dirty time is at least its change's commit
+time; a refresh records as its time the moment it *started*, minus a short
+margin for the commit itself. A refresh that read the data before the change
+was committed is therefore older than the mark, and the row is computed again.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from lms.dashboard.models import ParticipantSummary
 from lms.extensions import db
 
 DEFAULT_MAX_AGE_SECONDS = 15 * 60
-IN_FLIGHT_MARGIN = timedelta(seconds=30)  # longer than any transaction that flushes a change
+IN_FLIGHT_MARGIN = timedelta(seconds=2)  # longer than a commit takes
+MARKS_KEY = "participant_summary_marks"
 REFRESH_CHUNK = 500
 
 
@@ -110,18 +114,41 @@ def mark_dirty(session: Session, _flush_context) -> None:
             select(Unit.program_id).join(Item, Item.unit_id == Unit.id).where(Item.id.in_(item_ids))))
     if conditions:
         # Core statement on the flush's connection: no ORM flush, same transaction.
-        session.connection().execute(update(summary).where(or_(*conditions)).values(dirty_at=utcnow()))
+        condition = or_(*conditions)
+        session.connection().execute(update(summary).where(condition).values(dirty_at=utcnow()))
+        session.info.setdefault(MARKS_KEY, []).append(condition)
+
+
+def mark_again_before_commit(session: Session) -> None:
+    """Repeat the transaction's marks with the commit's time (see the module's docstring)."""
+    marks = session.info.pop(MARKS_KEY, None)
+    if marks:
+        session.connection().execute(
+            update(ParticipantSummary).where(or_(*marks)).values(dirty_at=utcnow()))
+
+
+def forget_marks(session: Session, *_args) -> None:
+    """After the transaction: marks of the commit's own final flush were made at commit time already."""
+    session.info.pop(MARKS_KEY, None)
 
 
 def register_summary_tracking() -> None:
     """Listen on every ORM session (idempotent)."""
-    if not event.contains(Session, "after_flush", mark_dirty):
-        event.listen(Session, "after_flush", mark_dirty)
+    for name, listener in (("after_flush", mark_dirty), ("before_commit", mark_again_before_commit),
+                           ("after_commit", forget_marks), ("after_rollback", forget_marks)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 # --------------------------------------------------------------------------
 # Refreshing
 # --------------------------------------------------------------------------
+
+
+def in_flight_margin() -> timedelta:
+    if has_app_context() and "SUMMARY_IN_FLIGHT_SECONDS" in current_app.config:
+        return timedelta(seconds=current_app.config["SUMMARY_IN_FLIGHT_SECONDS"])
+    return IN_FLIGHT_MARGIN
 
 
 def max_age() -> timedelta:
@@ -139,6 +166,7 @@ def refresh(enrolment_ids: Iterable[int], now: datetime | None = None) -> int:
     ids = sorted(set(enrolment_ids))
     now = now or utcnow()
     started = utcnow()
+    margin = in_flight_margin()
     count = 0
     for start in range(0, len(ids), REFRESH_CHUNK):
         chunk = ids[start:start + REFRESH_CHUNK]
@@ -146,6 +174,9 @@ def refresh(enrolment_ids: Iterable[int], now: datetime | None = None) -> int:
             select(Enrolment).where(Enrolment.id.in_(chunk))
             .options(selectinload(Enrolment.program), selectinload(Enrolment.user))))
         standings = evaluate(enrolments, now)
+        from lms.monitoring.activity import last_active
+
+        active = last_active(enrolments)
         existing = {row.enrolment_id: row for row in db.session.scalars(
             select(ParticipantSummary).where(ParticipantSummary.enrolment_id.in_(chunk)))}
         for enrolment in enrolments:
@@ -173,7 +204,8 @@ def refresh(enrolment_ids: Iterable[int], now: datetime | None = None) -> int:
             average = standing.condition("average")
             row.average_grade = average.value if average is not None else None
             row.eligibility = standing.status.value
-            row.refreshed_at = started - IN_FLIGHT_MARGIN
+            row.last_active_at = active.get(enrolment.user_id)
+            row.refreshed_at = started - margin
             count += 1
     db.session.flush()
     return count

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
-from lms.admission.eligibility import Standing, Status, evaluate, in_audience, program_enrolments
+from lms.admission.eligibility import Standing, Status, evaluate, in_audience
 from lms.admission.models import AdmissionDecision
 from lms.admission.operations import decisions_for
 from lms.assignments.models import Submission, SubmissionVersion
@@ -27,13 +27,14 @@ from lms.assignments.submitting import AssignmentRow, my_assignments
 from lms.certificates.models import Certificate
 from lms.certificates.operations import certificates_by_enrolment
 from lms.core.database import utcnow
+from lms.dashboard.models import ParticipantSummary
 from lms.enrolment.models import OFFLINE_PHASE_STATUSES, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.learning.models import Item, Unit
 from lms.learning.progress import ItemState, Progress, progress_for_enrolments
 from lms.live.attendance import PersonAttendance, attendance_for_sessions
 from lms.live.models import LiveSession, Phase
-from lms.monitoring.access import LOGISTICS_KINDS, in_scope
+from lms.monitoring.access import LOGISTICS_KINDS
 from lms.monitoring.activity import last_active
 from lms.monitoring.operations import NUDGE_INTERVAL, NUDGE_STATUSES, Reminded, claims_by, last_reminders
 from lms.notifications.models import Notification
@@ -455,46 +456,76 @@ class AtRiskList:
     program: Program
     filters: AtRiskFilters
     rows: list[AtRiskRow]  # this page's
-    candidates: list[Enrolment]  # everyone behind in the viewer's scope, before the filters (for choices)
+    countries: list[str]  # of everyone behind in the viewer's scope, before the filters (for choices)
     counts: dict[str, int]  # at_risk / not_eligible in the viewer's scope, before the filters
     page: Page
 
 
-def _sort_key(row: AtRiskRow):
-    # Never active first, then the longest inactive; then by name.
-    return (row.last_active is not None, row.last_active or datetime.min, row.user.name.casefold(),
-            row.enrolment.id)
+def _behind_conditions(program: Program, scope: set[int] | None, statuses) -> list:
+    """Active participants of the program, in the viewer's scope, whose stored eligibility is one of
+    ``statuses`` (lms.dashboard's participant summaries, which the caller brings up to date first)."""
+    conditions = [Enrolment.program_id == program.id, Enrolment.status == EnrolmentStatus.ACTIVE.value,
+                  ParticipantSummary.eligibility.in_([status.value for status in statuses])]
+    if scope is not None:
+        conditions.append(Enrolment.module_id.in_(scope))
+    return conditions
 
 
-def behind_enrolments(program: Program, scope: set[int] | None, statuses, now: datetime
-                      ) -> dict[int, Standing]:
-    """{enrolment_id: Standing} of the active participants in the viewer's scope whose status is one of
-    ``statuses``; a constant number of queries."""
-    enrolments = [enrolment for enrolment in program_enrolments(program.id)
-                  if enrolment.status == EnrolmentStatus.ACTIVE.value and in_scope(enrolment, scope)]
-    standings = evaluate(enrolments, now)
-    return {enrolment_id: standing for enrolment_id, standing in standings.items() if standing.status in statuses}
+def _filter_conditions(filters: AtRiskFilters) -> list:
+    conditions = []
+    if filters.track_id is not None:
+        conditions.append(Enrolment.track_id == filters.track_id)
+    if filters.module_id is not None:
+        conditions.append(Enrolment.module_id == filters.module_id)
+    if filters.group == "none":
+        conditions.append(Enrolment.group_id.is_(None))
+    elif isinstance(filters.group, int):
+        conditions.append(Enrolment.group_id == filters.group)
+    if filters.country is not None:
+        conditions.append(User.country == filters.country)
+    return conditions
 
 
 def at_risk_list(program: Program, viewer, scope: set[int] | None, filters: AtRiskFilters,
                  now: datetime | None = None, page: int = 1, per_page: int = AT_RISK_PER_PAGE) -> AtRiskList:
     """Active participants whose eligibility is "at risk" (and "not eligible" on request), in the viewer's
     scope (None: everyone; else the modules they train), filtered, never or longest inactive first, one
-    page of them (with when they were last reminded)."""
+    page of them (with when they were last reminded).
+
+    Who is behind, and when they were last active, come from the stored participant summaries, which the
+    caller brings up to date first (lms.dashboard.summaries.ensure_fresh): selecting, counting, sorting and
+    paging happen in SQL, so the cost does not grow with the cohort. The reasons shown for the page come
+    from the eligibility service itself."""
+    from sqlalchemy.orm import contains_eager, joinedload
+
     now = now or utcnow()
-    behind = behind_enrolments(program, scope, NUDGE_STATUSES, now)
+    summary = ParticipantSummary
+    base = (select(Enrolment).join(summary, summary.enrolment_id == Enrolment.id)
+            .join(User, User.id == Enrolment.user_id)
+            .where(*_behind_conditions(program, scope, NUDGE_STATUSES)))
     counts = {status.value: 0 for status in NUDGE_STATUSES}
-    for standing in behind.values():
-        counts[standing.status.value] += 1
-    shown = [standing for standing in behind.values()
-             if standing.status in filters.statuses and filters.matches(standing.enrolment)]
-    active = last_active(standing.enrolment for standing in shown)
-    rows = sorted((AtRiskRow(standing.enrolment, standing, active.get(standing.enrolment.user_id), None, None)
-                   for standing in shown), key=_sort_key)
-    pagination = Page(max(1, page), per_page, len(rows))
+    for eligibility, count in db.session.execute(
+            base.with_only_columns(summary.eligibility, func.count()).group_by(summary.eligibility)):
+        counts[eligibility] = count
+    countries = [code for code in db.session.scalars(
+        base.with_only_columns(User.country).where(User.country.is_not(None)).distinct())]
+    shown = base.where(summary.eligibility.in_([status.value for status in filters.statuses]),
+                       *_filter_conditions(filters))
+    total = db.session.scalar(shown.with_only_columns(func.count()))
+    pagination = Page(max(1, page), per_page, total or 0)
     if pagination.number > pagination.pages:
         pagination.number = pagination.pages
-    rows = rows[pagination.first_index:pagination.first_index + per_page]
+    page_enrolments = list(db.session.scalars(
+        shown.options(contains_eager(Enrolment.user), joinedload(Enrolment.track), joinedload(Enrolment.module),
+                      joinedload(Enrolment.group), joinedload(Enrolment.program))
+        .add_columns(summary.last_active_at)
+        .order_by(summary.last_active_at.is_not(None), summary.last_active_at, func.lower(User.name),
+                  Enrolment.id)
+        .limit(per_page).offset(pagination.first_index)).unique()) if total else []
+    standings = evaluate(page_enrolments, now)
+    active = last_active(page_enrolments)  # exact for the rows shown
+    rows = [AtRiskRow(enrolment, standings[enrolment.id], active.get(enrolment.user_id), None, None)
+            for enrolment in page_enrolments]
     user_ids = [row.enrolment.user_id for row in rows]
     reminded = last_reminders(program.id, user_ids)
     own = claims_by(viewer, program.id, user_ids)
@@ -503,5 +534,4 @@ def at_risk_list(program: Program, viewer, scope: set[int] | None, filters: AtRi
         claim = own.get(row.enrolment.user_id)
         if claim is not None and claim.claimed_at > now - NUDGE_INTERVAL:
             row.reminded_by_viewer_at = claim.claimed_at
-    return AtRiskList(program, filters, rows, [standing.enrolment for standing in behind.values()], counts,
-                      pagination)
+    return AtRiskList(program, filters, rows, countries, counts, pagination)

@@ -23,6 +23,7 @@ from lms.core.permissions import authenticated, require
 from lms.core.timezones import country_name, format_instant
 from lms.enrolment.forms import choices
 from lms.enrolment.models import Enrolment
+from lms.dashboard.summaries import ensure_fresh
 from lms.extensions import db
 from lms.monitoring import queries
 from lms.monitoring.access import (
@@ -119,8 +120,7 @@ def _filter_form(program: Program, scope, data: queries.AtRiskList) -> AtRiskFil
     form.module.choices = module_choices
     form.group.choices = choices([("none", _("No group"))] + [(group.id, group.name) for group in groups],
                                  blank=_("All groups"))
-    countries = sorted({enrolment.user.country for enrolment in data.candidates if enrolment.user.country},
-                       key=lambda code: country_name(code).casefold())
+    countries = sorted(data.countries, key=lambda code: country_name(code).casefold())
     form.country.choices = choices(((code, country_name(code)) for code in countries), blank=_("All countries"))
     return form
 
@@ -132,6 +132,10 @@ def at_risk(program_id: int):
     scope = at_risk_scope(current_user, program.id)
     require(can_view_at_risk(scope))
     filters = queries.AtRiskFilters.from_args(request.args)
+    # Bring the stored participant summaries up to date first (a cache, not a user's change): committing
+    # after loading the rows would expire them all.
+    ensure_fresh(program.id)
+    db.session.commit()
     data = queries.at_risk_list(program, current_user, scope, filters,
                                 page=request.args.get("page", 1, type=int) or 1, per_page=queries.AT_RISK_PER_PAGE)
     return render_template(

@@ -90,7 +90,7 @@ class Config:
         # Offline sessions open for QR check-in this many minutes before they start.
         # Dashboard summaries (lms.dashboard): recomputed when older than this even without a change,
         # and counted as possibly missing a change committed up to this long after a refresh began.
-        self.SUMMARY_MAX_AGE_SECONDS = _env_int("SUMMARY_MAX_AGE_SECONDS", 15 * 60)
+        self.SUMMARY_MAX_AGE_SECONDS = _env_int("SUMMARY_MAX_AGE_SECONDS", 60 * 60)
         self.SUMMARY_IN_FLIGHT_SECONDS = _env_int("SUMMARY_IN_FLIGHT_SECONDS", 2)
         self.OFFLINE_CHECKIN_EARLY_MINUTES = _env_int("OFFLINE_CHECKIN_EARLY_MINUTES", 30)
         # Outputs (a dance film, a book) may be larger than other uploads; nginx must allow it too.

@@ -34,7 +34,7 @@ from lms.core.database import utcnow
 from lms.dashboard.models import ParticipantSummary
 from lms.extensions import db
 
-DEFAULT_MAX_AGE_SECONDS = 15 * 60
+DEFAULT_MAX_AGE_SECONDS = 60 * 60  # the scheduler refreshes them hourly (at-risk nudges)
 IN_FLIGHT_MARGIN = timedelta(seconds=2)  # longer than a commit takes
 MARKS_KEY = "participant_summary_marks"
 REFRESH_CHUNK = 500

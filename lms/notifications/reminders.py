@@ -272,23 +272,33 @@ def at_risk_reminders(now: datetime) -> list[DueReminder]:
         Program.online_end >= today - timedelta(days=1),
         exists().where(AdmissionRules.program_id == Program.id, AdmissionRules.decide_by >= today - timedelta(days=1)),
     )
-    enrolments = db.session.scalars(
+    # Who is at risk comes from the stored participant summaries (lms.dashboard), brought up to date here
+    # (committed: a cache): only the candidates not yet nudged this week are evaluated again, for the reasons.
+    from lms.dashboard.models import ParticipantSummary
+    from lms.dashboard.summaries import ensure_fresh
+
+    program_ids = list(db.session.scalars(
+        select(Program.id).where(Program.online_start <= today + timedelta(days=1), deciding)))
+    if not program_ids:
+        return []
+    for program_id in program_ids:
+        ensure_fresh(program_id, now)
+    db.session.commit()
+    week = iso_week(now)
+    claimed = _claimed_keys(kinds.AT_RISK_NUDGE, now - timedelta(days=8))
+    enrolments = [enrolment for enrolment in db.session.scalars(
         select(Enrolment)
-        .join(Program, Enrolment.program_id == Program.id)
+        .join(ParticipantSummary, ParticipantSummary.enrolment_id == Enrolment.id)
         .join(User, Enrolment.user_id == User.id)
-        .where(Enrolment.status == EnrolmentStatus.ACTIVE.value, User.deactivated_at.is_(None),
-               Program.online_start <= today + timedelta(days=1), deciding)
+        .where(Enrolment.program_id.in_(program_ids), Enrolment.status == EnrolmentStatus.ACTIVE.value,
+               User.deactivated_at.is_(None), ParticipantSummary.eligibility == Status.AT_RISK.value)
         .options(selectinload(Enrolment.user), selectinload(Enrolment.program), selectinload(Enrolment.track),
                  selectinload(Enrolment.module), selectinload(Enrolment.group))
         .order_by(Enrolment.id)
-    ).all()
+    ).all() if f"at_risk:{enrolment.id}:{week}" not in claimed]
     if not enrolments:
         return []
-    week = iso_week(now)
-    claimed = _claimed_keys(kinds.AT_RISK_NUDGE, now - timedelta(days=8))
-    at_risk = [standing for standing in evaluate(enrolments, now).values()
-               if standing.status is Status.AT_RISK
-               and f"at_risk:{standing.enrolment.id}:{week}" not in claimed]
+    at_risk = [standing for standing in evaluate(enrolments, now).values() if standing.status is Status.AT_RISK]
     if not at_risk:
         return []
     # The reasons in each person's language: the service words them as it evaluates.

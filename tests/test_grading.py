@@ -655,3 +655,16 @@ def test_late_flag_uses_the_version(world, essay, db):
     db.session.commit()
     row = ops.queue_rows([essay], world.program.id)[0]
     assert row.submission.id == submission.id and row.is_late
+
+
+def test_each_member_reads_the_grade_notification_in_their_own_language(client, login, world, unit, db):
+    group_work = factories.make_assignment(unit, title="Poster", group_submission=True)
+    partner = factories.make_user(name="Ji-woo Partner", country="KR", locale="ko")
+    factories.enrol(partner, world.program, module=world.module, group=world.group)
+    submission = submit(group_work, group=world.group, author=world.participant)
+    db.session.commit()
+    login(client, world.trainer)  # the grader works in English
+    post_form(client, grade_url(submission), {"action": "release", "score": "75"})
+    titles = {n.user_id: n.title for n in notifications(db, "grade_released")}
+    assert titles[world.participant.id] == "Your grade for “Poster” is available"
+    assert titles[partner.id] == "“Poster”의 성적이 공개되었습니다"

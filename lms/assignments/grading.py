@@ -377,7 +377,7 @@ def submission_link(submission: Submission) -> str:
         return url_for("learning.item", item_id=item_id)
 
 
-def _notify_members(submission: Submission, kind: str, title: str, body: str | None) -> None:
+def _notify_members(submission: Submission, kind: str, title, body) -> None:
     link = submission_link(submission)
     for member in submission_members(submission):
         notify(member, kind, title, body, link)
@@ -389,9 +389,10 @@ def _passes(grade: Grade, assignment: Assignment) -> bool:
 
 def _after_release(grade: Grade, submission: Submission) -> None:
     assignment = submission.assignment
-    title = _("Your grade for “%(title)s” is available", title=assignment.item.title)
-    body = _("Score: %(score)s / %(points)s", score=grade.score if grade.score is not None else "—",
-             points=assignment.points)
+    # Lazy strings: each member reads them in their own language (notify renders them per person).
+    title = _l("Your grade for “%(title)s” is available", title=assignment.item.title)
+    body = _l("Score: %(score)s / %(points)s", score=grade.score if grade.score is not None else "—",
+              points=assignment.points)
     _notify_members(submission, "grade_released", title, body)
     if assignment.item.completion_rule == CompletionRule.PASS.value and _passes(grade, assignment):
         complete_for_members(submission, "passed", detail=f"{grade.score}/{assignment.points}")
@@ -435,7 +436,7 @@ def request_resubmission(submission: Submission, data: GradeInput, expected_vers
     _record(grade, actor, "resubmission_requested")
     _notify_members(
         submission, "resubmission_requested",
-        _("Resubmission requested: “%(title)s”", title=submission.assignment.item.title), message,
+        _l("Resubmission requested: “%(title)s”", title=submission.assignment.item.title), message,
     )
     return grade
 

@@ -23,6 +23,7 @@ was committed is therefore older than the mark, and the row is computed again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -169,6 +170,8 @@ def refresh(enrolment_ids: Iterable[int], now: datetime | None = None) -> int:
     margin = in_flight_margin()
     count = 0
     for start in range(0, len(ids), REFRESH_CHUNK):
+        if start:
+            time.sleep(0)  # under gevent, let the worker's other requests run between chunks
         chunk = ids[start:start + REFRESH_CHUNK]
         enrolments = list(db.session.scalars(
             select(Enrolment).where(Enrolment.id.in_(chunk))

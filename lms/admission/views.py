@@ -91,13 +91,6 @@ def optional_url(endpoint: str, **values) -> str | None:
         return None
 
 
-def _program_or_404(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None:
-        abort(404)
-    return program
-
-
 def _int(value) -> int | None:
     try:
         return int(value)
@@ -213,7 +206,7 @@ def _enrolment_of(user_id: int, program_id: int) -> Enrolment | None:
 @authenticated
 def my_standing(program_id: int):
     """The checklist "What you need for the offline phase"; once admitted, the hub of the offline phase."""
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     user_id = _int(request.args.get("user_id"))
     if user_id is None or user_id == current_user.id:
         enrolment = _enrolment_of(current_user.id, program.id)
@@ -421,7 +414,7 @@ def _queue_page(program: Program, form: DecisionForm | None = None, selected=(),
 @coordinator_required
 def queue(program_id: int):
     """Who is eligible, at risk, on track or not eligible, and who has been decided on."""
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     return _queue_page(program)
 
 
@@ -439,7 +432,7 @@ def _success_message(decision: str, count: int) -> str:
 @coordinator_required
 def decide(program_id: int):
     """Admit, waitlist or not admit the selected participants (or one row's participant)."""
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     form = DecisionForm()
     selected = request.form.getlist("enrolment_id")
     decision = request.form.get("decision", "")
@@ -555,7 +548,7 @@ def _conflict_rows(program: Program, track_id: int | None) -> list[tuple[str, st
 @coordinator_required
 def rules(program_id: int):
     """The program's rules and optionally each track's own, with the history of changes."""
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     tracks = _program_tracks(program)
     track = None
     if request.args.get("track"):
@@ -623,7 +616,7 @@ def rules(program_id: int):
 @coordinator_required
 def remove_track_rules(program_id: int, track_id: int):
     """The track follows the program's rules again (the change is recorded)."""
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     track = db.session.get(Track, track_id)
     if track is None or track.program_id != program.id:
         abort(404)

@@ -54,13 +54,6 @@ def latest_announcements():
 # Helpers ------------------------------------------------------------------------------
 
 
-def _program_or_404(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None:
-        abort(404)
-    return program
-
-
 def _announcement_or_404(announcement_id: int) -> Announcement:
     announcement = db.session.get(Announcement, announcement_id)
     if announcement is None:
@@ -124,7 +117,7 @@ def _flash_published(count: int) -> None:
 @bp.get("/programs/<int:program_id>/announcements")
 @authenticated
 def program_list(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     user = current_user._get_current_object()
     require(access.can_view_program_announcements(user, program.id))
     archived = request.args.get("archived") == "1"
@@ -145,7 +138,7 @@ def program_list(program_id):
 @bp.route("/programs/<int:program_id>/announcements/new", methods=["GET", "POST"])
 @authenticated
 def new(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     user = current_user._get_current_object()
     require(access.can_announce_in(user, program.id))
     if request.method == "POST":
@@ -317,7 +310,7 @@ def threads():
 @bp.route("/programs/<int:program_id>/messages/new", methods=["GET", "POST"])
 @authenticated
 def new_thread(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     user = current_user._get_current_object()
     require(access.can_start_thread(user, program.id))
     form = ThreadForm()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 
 from lms.core.permissions import coordinator_required
 from lms.core.timezones import country_name
@@ -22,13 +22,6 @@ def eligibility_label(value: str) -> str:
     return status_label(value)
 
 
-def _program_or_404(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None:
-        abort(404)
-    return program
-
-
 def _filters(program):
     filters, problems = Filters.parse(request.args, program)
     form = ExportFilterForm(formdata=request.args)
@@ -40,7 +33,7 @@ def _filters(program):
 @bp.get("/programs/<int:program_id>/dashboard")
 @coordinator_required
 def program(program_id: int):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     filters, form, problems = _filters(program)
     board = queries.build(program, filters)
     return render_template(
@@ -57,7 +50,7 @@ def program(program_id: int):
 @bp.get("/programs/<int:program_id>/dashboard/participants")
 @coordinator_required
 def participants(program_id: int):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     filters, form, problems = _filters(program)
     narrowed = queries.ListFilters.from_args(request.args)
     try:

@@ -41,13 +41,6 @@ from lms.programs.models import Group, Program, Track
 bp = Blueprint("monitoring", __name__)
 
 
-def _program_or_404(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None:
-        abort(404)
-    return program
-
-
 def _int(value) -> int | None:
     try:
         return int(value)
@@ -74,7 +67,7 @@ def email_status_label(status: str | None) -> str:
 @bp.get("/programs/<int:program_id>/participants/<int:user_id>")
 @authenticated
 def participant(program_id: int, user_id: int):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     if user_id == current_user.id and not current_user.is_coordinator:
         # Participants have their own pages: their checklist and, from there, their work.
         return redirect(url_for("admission.my_standing", program_id=program.id))
@@ -128,7 +121,7 @@ def _filter_form(program: Program, scope, data: queries.AtRiskList) -> AtRiskFil
 @bp.get("/programs/<int:program_id>/at-risk")
 @authenticated
 def at_risk(program_id: int):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     scope = at_risk_scope(current_user, program.id)
     require(can_view_at_risk(scope))
     filters = queries.AtRiskFilters.from_args(request.args)
@@ -160,7 +153,7 @@ def _names(enrolments) -> str:
 @bp.post("/programs/<int:program_id>/at-risk/remind")
 @authenticated
 def remind(program_id: int):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     scope = at_risk_scope(current_user, program.id)
     require(can_view_at_risk(scope))
     page = request.args.get("page", type=int)

@@ -51,13 +51,6 @@ bp = Blueprint("offline", __name__)
 SCREEN_RELOAD_AHEAD_MINUTES = 60
 
 
-def _program_or_404(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None:
-        abort(404)
-    return program
-
-
 def _session_or_404(session_id: int) -> LiveSession:
     session = db.session.scalar(select(LiveSession).where(LiveSession.id == session_id)
                                 .options(joinedload(LiveSession.program)))
@@ -84,7 +77,7 @@ def korea_time(value) -> str:
 @bp.get("/programs/<int:program_id>/offline/sessions")
 @coordinator_required
 def manage(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     show_archived = request.args.get("archived") == "1"
     sessions = list(db.session.scalars(ops.offline_sessions_query(program.id, archived=True)))
     archived_count = sum(1 for session in sessions if session.archived_at is not None)
@@ -146,7 +139,7 @@ def _flash_saved(session, message: str) -> None:
 @bp.route("/programs/<int:program_id>/offline/sessions/new", methods=["GET", "POST"])
 @coordinator_required
 def create(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     form = OfflineSessionForm(audience_choices=ops.audience_choices(program))
     if not form.is_submitted():
         form.kind.data = OfflineKind.WORKSHOP.value
@@ -210,7 +203,7 @@ def restore(session_id):
 @bp.get("/programs/<int:program_id>/offline/schedule")
 @authenticated
 def schedule(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     staff = current_user.is_coordinator or is_program_trainer(current_user, program.id)
     enrolment = None
     if not staff:

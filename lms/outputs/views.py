@@ -70,13 +70,6 @@ def _allow_large_uploads(endpoint, values):
 # Helpers ------------------------------------------------------------------------------
 
 
-def _program_or_404(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None:
-        abort(404)
-    return program
-
-
 def _output_or_404(output_id: int) -> Output:
     output = db.session.get(Output, output_id)
     if output is None:
@@ -156,7 +149,7 @@ def _apply_refusal(form: OutputForm, refused: ops.OutputRefused) -> str | None:
 @bp.get("/programs/<int:program_id>/outputs")
 @authenticated
 def mine(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     user = current_user._get_current_object()
     require(can_view_outputs_page(user, program.id))
     enrolment = participant_enrolment(user, program.id)
@@ -179,7 +172,7 @@ def mine(program_id):
 @bp.route("/programs/<int:program_id>/outputs/new", methods=["GET", "POST"])
 @authenticated
 def new(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     user = current_user._get_current_object()
     enrolment = participant_enrolment(user, program.id)
     require(enrolment is not None)
@@ -384,7 +377,7 @@ def file(output_id, file_id):
 @bp.get("/programs/<int:program_id>/showcase")
 @public
 def showcase(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     record = ops.showcase_of(program.id)
     user = current_user
     if not can_view_showcase(user, program.id, record):
@@ -408,7 +401,7 @@ def showcase(program_id):
 @bp.route("/programs/<int:program_id>/showcase/introduction", methods=["GET", "POST"])
 @coordinator_required
 def edit_showcase(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     record = ops.showcase_of(program.id)
     form = IntroductionForm()
     conflict = None
@@ -435,7 +428,7 @@ def edit_showcase(program_id):
 @bp.post("/programs/<int:program_id>/showcase/publish")
 @coordinator_required
 def publish_showcase(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     if ops.publish_showcase(program.id, current_user._get_current_object()):
         flash(_("The showcase is public: anyone with its address can see the published outputs."), "success")
     db.session.commit()
@@ -445,7 +438,7 @@ def publish_showcase(program_id):
 @bp.post("/programs/<int:program_id>/showcase/unpublish")
 @coordinator_required
 def unpublish_showcase(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     if ops.unpublish_showcase(program.id, current_user._get_current_object()):
         flash(_("The showcase is no longer public: only the program's members can see it."), "success")
     db.session.commit()

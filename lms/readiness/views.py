@@ -35,13 +35,6 @@ from lms.readiness.models import Readiness
 bp = Blueprint("readiness", __name__)
 
 
-def _program_or_404(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None:
-        abort(404)
-    return program
-
-
 def _own_enrolment_or_refuse(program: Program) -> Enrolment:
     enrolment = own_enrolment(current_user, program.id)
     require(can_answer(current_user, enrolment))
@@ -137,7 +130,7 @@ def _render_form(program: Program, enrolment: Enrolment, readiness: Readiness | 
 @bp.route("/programs/<int:program_id>/readiness", methods=["GET", "POST"])
 @authenticated
 def form(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     enrolment = own_enrolment(current_user, program.id)
     if not can_answer(current_user, enrolment):
         if can_view_board(current_user) and enrolment is None:
@@ -219,7 +212,7 @@ def _answer(program: Program, enrolment: Enrolment, action, *, by_office: bool =
 @bp.post("/programs/<int:program_id>/readiness/confirm")
 @authenticated
 def confirm(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     enrolment = _own_enrolment_or_refuse(program)
     if ConfirmForm().validate_on_submit():
         was = enrolment.status
@@ -233,7 +226,7 @@ def confirm(program_id):
 @bp.post("/programs/<int:program_id>/readiness/decline")
 @authenticated
 def decline(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     enrolment = _own_enrolment_or_refuse(program)
     form_ = DeclineForm()
     if not form_.validate_on_submit():
@@ -260,7 +253,7 @@ def _board(program: Program):
 @bp.get("/programs/<int:program_id>/readiness/board")
 @coordinator_required
 def board(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     require(can_view_board(current_user))
     data = _board(program)
     form_ = BoardFilterForm(formdata=request.args)
@@ -291,7 +284,7 @@ def _csv_cell(value) -> str:
 @bp.get("/programs/<int:program_id>/readiness/board.csv")
 @coordinator_required
 def board_csv(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     require(can_view_board(current_user))
     data = _board(program)
     zone_name = viewer_timezone()
@@ -385,7 +378,7 @@ def _render_record(program: Program, enrolment: Enrolment, answer_form: RecordAn
 @bp.get("/programs/<int:program_id>/readiness/board/<int:enrolment_id>")
 @coordinator_required
 def record(program_id, enrolment_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     enrolment = _program_enrolment_or_404(program, enrolment_id)
     require(can_view_readiness(current_user, enrolment))
     return _render_record(program, enrolment)
@@ -395,7 +388,7 @@ def record(program_id, enrolment_id):
 @coordinator_required
 def record_answer(program_id, enrolment_id):
     """An answer given to the office by phone or email, recorded by a coordinator for the participant."""
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     enrolment = _program_enrolment_or_404(program, enrolment_id)
     require(can_view_readiness(current_user, enrolment))
     form_ = RecordAnswerForm()

@@ -26,17 +26,10 @@ _KINDS = ", ".join(exports.KINDS)
 _FORMATS = ", ".join(exports.FORMATS)
 
 
-def _program_or_404(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None:
-        abort(404)
-    return program
-
-
 @bp.get("/programs/<int:program_id>/exports")
 @coordinator_required
 def index(program_id):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     require(can_export(current_user, "progress"))
     filters, problems = Filters.parse(request.args, program)
     form = ExportFilterForm(formdata=request.args)
@@ -66,7 +59,7 @@ def _cli_example(program: Program, filters: Filters) -> str:
 @bp.get(f"/programs/<int:program_id>/exports/<any({_KINDS}):kind>.<any({_FORMATS}):fmt>")
 @coordinator_required
 def export(program_id, kind, fmt):
-    program = _program_or_404(program_id)
+    program = db.get_or_404(Program, program_id)
     require(can_export(current_user, kind))
     filters, problems = Filters.parse(request.args, program)
     if problems:

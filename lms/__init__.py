@@ -78,6 +78,10 @@ def create_app(config: str | Config | dict | None = None) -> Flask:
 
     register_summary_tracking()
 
+    from lms.notifications.delivery import register_session_hooks
+
+    register_session_hooks()
+
     from lms.mail.operations import register_request_delivery
 
     register_request_delivery(app)

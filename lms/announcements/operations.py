@@ -43,6 +43,7 @@ from lms.core.database import utcnow
 from lms.enrolment.models import Enrolment
 from lms.extensions import db
 from lms.learning.access import LEARNING_STATUSES
+from lms.notifications.delivery import preload_modes
 from lms.notifications.operations import notify
 from lms.programs.models import Group, Module, ModuleTrainer, Program, Track
 
@@ -292,9 +293,11 @@ def _notify_announcement(announcement: Announcement, actor, *, updated: bool = F
     link = _path("announcements.detail", announcement_id=announcement.id)
     program_name = db.session.scalar(select(Program.name).where(Program.id == announcement.program_id))
     count = 0
-    for person in audience_recipients(announcement.program_id, announcement.audience, announcement.audience_id):
-        if person.id == actor.id or person.id in skip:
-            continue
+    people = [person for person in audience_recipients(announcement.program_id, announcement.audience,
+                                                       announcement.audience_id)
+              if person.id != actor.id and person.id not in skip]
+    preload_modes(people, [ANNOUNCEMENT_KIND])  # everyone's email choice in one query, not one each
+    for person in people:
         with force_locale(_locale(person)):
             if updated:
                 title = _("Updated announcement: %(title)s", title=announcement.title)
@@ -444,7 +447,9 @@ def add_message(thread: MessageThread, author, body: str, now: datetime | None =
     db.session.flush()
     mark_thread_read(thread, author, now=now)
     link = _path("announcements.thread", thread_id=thread.id)
-    for person in message_recipients(thread, author):
+    people = list(message_recipients(thread, author))
+    preload_modes(people, [MESSAGE_KIND])
+    for person in people:
         with force_locale(_locale(person)):
             title = _("%(name)s wrote: %(subject)s", name=author.name, subject=thread.subject)
         notify(person, MESSAGE_KIND, title, _excerpt(message.body), link)

@@ -27,6 +27,7 @@ from lms.admission.eligibility import Status, evaluate
 from lms.core.database import utcnow
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
+from lms.notifications.delivery import preload_modes
 from lms.notifications.models import Notification, ReminderClaim
 from lms.notifications.operations import notify
 
@@ -171,6 +172,7 @@ def send_reminders(enrolments: Sequence[Enrolment], sender, now: datetime | None
     for enrolment in due:
         by_locale[enrolment.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]].append(enrolment)
     link = standing_path(program.id)
+    preload_modes([enrolment.user for enrolment in due], [NUDGE_KIND])  # one query for everyone's email choice
     for locale, group in by_locale.items():
         with force_locale(locale):
             standings = evaluate(group, now)

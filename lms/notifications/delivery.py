@@ -53,6 +53,20 @@ def preload_modes(users: Iterable, kind_keys: Iterable[str]) -> None:
     db.session.info.setdefault(PRELOADED, {}).update(modes_for(users, kind_keys))
 
 
+def forget_preloaded(session, *_args) -> None:
+    """Preloaded choices last one transaction: a long-lived session (the scheduler's) never reuses old ones."""
+    session.info.pop(PRELOADED, None)
+
+
+def register_session_hooks() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    for name in ("after_commit", "after_rollback"):
+        if not event.contains(Session, name, forget_preloaded):
+            event.listen(Session, name, forget_preloaded)
+
+
 def mode_for(user, kind: str) -> str:
     """The person's choice for a kind, else the kind's default; one query (none when preloaded)."""
     preloaded = db.session.info.get(PRELOADED)

@@ -113,6 +113,8 @@ class Config:
         self.SCHEDULER_INTERVAL_SECONDS = _env_int("SCHEDULER_INTERVAL_SECONDS", 60)
         self.SCHEDULER_AT_RISK_INTERVAL_SECONDS = _env_int("SCHEDULER_AT_RISK_INTERVAL_SECONDS", 3600)
         self.NOTIFICATION_DIGEST_HOUR = _env_int("NOTIFICATION_DIGEST_HOUR", 8)
+        # A participant's message notifies every coordinator (else only those already in the thread).
+        self.MESSAGE_NOTIFY_COORDINATORS = _env_bool("MESSAGE_NOTIFY_COORDINATORS", True)
 
         # Cookies.
         secure = _env_bool("SECURE_COOKIES", self.secure_cookies_default())

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import socketio
-from lms.live.models import ChatMessage, LiveSession, Poll, PollVote, RoomEvent
+from lms.live.models import ChatMessage, LiveQuestion, LiveSession, Poll, PollVote, RoomEvent
 from tests import factories
 
 NS = "/live"
@@ -87,6 +87,57 @@ def test_outsider_cannot_join_or_chat(connect, live, db):
     ack = call(sock, "chat", session_id=live["id"], text="hello")
     assert ack["ok"] is False
     assert db.session.scalar(select(ChatMessage.id)) is None
+
+
+def test_participant_of_another_program_cannot_join(connect, live, db, login, app):
+    from lms.accounts.models import User
+
+    other_program = factories.make_program(name="2025 Administrators", code="ADM25", year=2025)
+    other_module = factories.make_module(factories.make_track(other_program), title="Arts policy")
+    stranger = factories.make_user(email="stranger@example.test")
+    factories.enrol(stranger, other_program, module=other_module)
+    db.session.commit()
+    client = app.test_client()
+    login(client, db.session.get(User, stranger.id))
+    sock = socketio.test_client(app, namespace=NS, flask_test_client=client)
+    assert call(sock, "join", session_id=live["id"]) == {"ok": False, "error": "You cannot join this session."}
+    assert call(sock, "question_ask", session_id=live["id"], text="hello")["ok"] is False
+    sock.disconnect(namespace=NS)
+
+
+def test_withdrawn_participant_is_refused_even_if_already_in_the_room(connect, live, db):
+    sock, _ack = joined(connect, live, "participant")
+    from lms.enrolment.models import Enrolment
+
+    enrolment = db.session.scalars(select(Enrolment).where(Enrolment.user_id == live["participant"])).one()
+    enrolment.status = "withdrawn"
+    db.session.commit()
+    ack = call(sock, "chat", session_id=live["id"], text="still here?")
+    assert ack["ok"] is False
+    assert db.session.scalar(select(ChatMessage.id)) is None
+
+
+BAD_VALUES = [None, "", "x" * 5000, -1, 0, 2**63, 1.5, True, [], {}, ["a"] * 50, {"a": 1}]
+ROOM_EVENTS = ["chat", "delete_message", "mute", "unmute", "raise_hand", "lower_hand", "poll_open", "poll_vote",
+               "poll_close", "question_ask", "question_upvote", "question_answered", "session_start",
+               "session_end"]
+FIELDS = ["text", "message_id", "user_id", "poll_id", "choices", "question", "options", "multiple", "question_id"]
+
+
+@pytest.mark.parametrize("event", ROOM_EVENTS)
+def test_every_event_answers_bad_fields_with_an_error_never_a_crash(connect, live, db, event):
+    """Missing, oversized and mistyped fields: an error ack, the connection stays up, nothing is stored."""
+    sock, _ack = joined(connect, live, "trainer")
+    for field in FIELDS:
+        for value in BAD_VALUES:
+            ack = call(sock, event, session_id=live["id"], **{field: value})
+            assert isinstance(ack, dict) and "ok" in ack, (field, value, ack)
+            if not ack["ok"]:
+                assert isinstance(ack["error"], str) and ack["error"], (field, value, ack)
+    assert sock.is_connected(NS)
+    # None of the values is a valid text, poll or question: nothing was stored from them.
+    for model in (ChatMessage, Poll, LiveQuestion):
+        assert db.session.scalar(select(model.id)) is None, model
 
 
 def test_other_trainer_cannot_moderate_nor_join(connect, live):

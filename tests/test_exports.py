@@ -502,6 +502,56 @@ def test_anonymous_goes_to_login(cohort, client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_times_in_the_downloaders_zone_by_default_and_in_any_zone_asked_for(cohort, client, login, db):
+    coordinator = cohort.world.coordinator
+    coordinator.timezone = "Pacific/Kiritimati"  # UTC+14: the due date moves to the next day
+    db.session.commit()
+    login(client, coordinator)
+    url = f"/programs/{cohort.program.id}/exports/grades.csv"
+
+    def essay(response):
+        assert response.status_code == 200
+        rows = csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")))
+        return next(row for row in rows if row["Participant"] == "Amina Participant" and row["Assignment"] == "Essay")
+
+    mine = essay(client.get(url))
+    assert mine["Due (Pacific/Kiritimati)"] == "2024-07-27 05:00"
+    assert "Due (UTC)" not in mine
+    assert essay(client.get(url + "?zone=America/Lima"))["Due (America/Lima)"] == "2024-07-26 10:00"
+    assert essay(client.get(url + "?zone=UTC"))["Due (UTC)"] == "2024-07-26 15:00"
+    assert client.get(url + "?zone=Mars/Olympus").status_code == 400
+
+
+def test_index_page_offers_the_zones_and_links_carry_the_choice(cohort, client, login, db):
+    from tests.helpers import form_errors
+
+    coordinator = cohort.world.coordinator
+    coordinator.timezone = "Africa/Nairobi"
+    db.session.commit()
+    login(client, coordinator)
+    page = f"/programs/{cohort.program.id}/exports"
+    html = client.get(page).get_data(as_text=True)
+    assert "Times are in Africa/Nairobi" in html
+    assert 'value="Asia/Seoul"' in html and 'value="UTC"' in html
+    assert re.search(r'/exports/progress\.csv\?[^"]*zone=Africa/Nairobi', html)
+    html = client.get(page + "?zone=Asia/Seoul").get_data(as_text=True)
+    assert re.search(r'/exports/progress\.csv\?[^"]*zone=Asia/Seoul', html)
+    assert "flask --app wsgi lms export progress" in html and "--timezone Asia/Seoul" in html
+    response = client.get(page + "?zone=Nowhere")
+    assert response.status_code == 400
+    assert "Unknown time zone: use an IANA name such as Asia/Seoul." in form_errors(response.get_data(as_text=True))
+
+
+def test_xlsx_times_are_wall_clock_times_of_the_zone(cohort):
+    body = writers.write(exports.build("grades", cohort.program, now=NOW, zone="Asia/Seoul"), "xlsx")
+    sheet = load_workbook(io.BytesIO(body)).active
+    headers = [cell.value for cell in sheet[1]]
+    assert "Due (Asia/Seoul)" in headers and "Due (UTC)" not in headers
+    due = [row[headers.index("Due (Asia/Seoul)")] for row in sheet.iter_rows(min_row=2, values_only=True)
+           if row[0] == "Amina Participant" and row[headers.index("Assignment")] == "Essay"]
+    assert due == [datetime(2024, 7, 27, 0, 0)]
+
+
 # --------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------
@@ -536,6 +586,17 @@ def test_cli_xlsx_to_a_pipe(cohort, app):
     assert result.exit_code == 0, result.output
     sheet = load_workbook(io.BytesIO(result.stdout_bytes)).active
     assert sheet.max_row == 4  # header and three participants
+
+
+def test_cli_timezone(cohort, app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lms", "export", "grades", "--program", "CETP-2024", "--timezone", "Asia/Seoul"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))))
+    essay = next(row for row in rows if row["Participant"] == "Amina Participant" and row["Assignment"] == "Essay")
+    assert essay["Due (Asia/Seoul)"] == "2024-07-27 00:00"
+    result = runner.invoke(args=["lms", "export", "grades", "--program", "CETP-2024", "--timezone", "Korea"])
+    assert result.exit_code == 2 and "--timezone" in result.output
 
 
 def test_cli_unknown_program(cohort, app):

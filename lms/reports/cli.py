@@ -2,7 +2,8 @@
 
     flask --app wsgi lms export <progress|grades|attendance|eligibility|readiness> \\
         --program <id-or-code> --format csv|xlsx [--output FILE] \\
-        [--track ID] [--module ID] [--country CC] [--group ID] [--status S] [--locale ko]
+        [--track ID] [--module ID] [--country CC] [--group ID] [--status S] [--locale ko] \\
+        [--timezone Asia/Seoul]
 
 ``--program`` takes the program's id (digits) or its code (``CETP-2024``, any case). Without
 ``--output`` the file goes to standard output: CSV always; XLSX (binary) only when standard
@@ -67,12 +68,15 @@ def register(group: click.Group) -> None:
     @click.option("--status", type=click.Choice([status.value for status in EnrolmentStatus]),
                   help="Only this enrolment status.")
     @click.option("--locale", help="Language of headers and labels (default: the site's).")
+    @click.option("--timezone", "zone", default="UTC", show_default=True,
+                  help="IANA time zone the times are written in (named in each header).")
     @with_appcontext
-    def export(kind, program_ref, fmt, output, track, module, country, group_, status, locale):
+    def export(kind, program_ref, fmt, output, track, module, country, group_, status, locale, zone):
         """Export a program's progress, grades, attendance, eligibility or readiness as CSV or XLSX."""
         from flask_babel import force_locale
         from flask_babel import gettext as _
 
+        from lms.core.timezones import is_valid_timezone
         from lms.reports import exports, writers
         from lms.reports.filters import Filters
 
@@ -88,9 +92,12 @@ def register(group: click.Group) -> None:
             if problems:
                 name, message = next(iter(problems.items()))
                 raise click.BadParameter(message, param_hint=f"'--{name}'")
+            if not is_valid_timezone(zone):
+                raise click.BadParameter(_("Unknown time zone: use an IANA name such as Asia/Seoul."),
+                                         param_hint="'--timezone'")
             if output is None and fmt == "xlsx" and sys.stdout.isatty():
                 raise click.UsageError(_("XLSX is a binary file: give --output FILE, or redirect the output."))
-            table = exports.build(kind, program, filters)
+            table = exports.build(kind, program, filters, zone=zone)
             body = writers.write(table, fmt)
         if output is None:
             click.echo(body, nl=False)  # bytes: written as they are to the binary stream

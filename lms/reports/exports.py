@@ -16,8 +16,9 @@ participants, and every number comes from the service that owns its rule:
 * readiness: ``lms.readiness.operations.board_rows`` and its missing items, every field
   (coordinators only, like the board).
 
-Times are exported in UTC (the header says so); the attendance table also gives each session's
-start in Korea time.
+Times are written in the export's zone (``build(..., zone=...)``: the downloader's zone by default on
+the page, UTC on the command line), which every time column's header names; the attendance table
+also gives each session's start in Korea time.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ DATE = "date"
 class Column:
     header: str
     kind: str = TEXT
-    zone: str = "UTC"  # for DATETIME columns: the zone the value is written in (named in the header)
+    # DATETIME columns: a fixed zone, which the header names itself ("Starts (Korea time)"); None
+    # means the table's zone, appended to the header ("Due (Africa/Nairobi)").
+    zone: str | None = None
     width: int | None = None  # XLSX width in characters; None: from the contents
 
 
@@ -76,10 +79,19 @@ class Table:
     title: str
     columns: list[Column]
     rows: list[list] = field(default_factory=list)
+    zone: str = "UTC"  # IANA name: the zone of the DATETIME columns without a fixed one
+
+    def zone_of(self, column: Column) -> str:
+        return column.zone or self.zone
+
+    def header_of(self, column: Column) -> str:
+        if column.kind == DATETIME and column.zone is None:
+            return f"{column.header} ({self.zone})"
+        return column.header
 
     @property
     def headers(self) -> list[str]:
-        return [column.header for column in self.columns]
+        return [self.header_of(column) for column in self.columns]
 
 
 def kind_label(kind: str) -> str:
@@ -176,7 +188,7 @@ def progress_table(program: Program, filters: Filters, now: datetime | None = No
     columns = _person_columns() + [
         Column(_("Required items done"), INT), Column(_("Required items"), INT),
         Column(_("Progress (%)"), INT), Column(_("Overdue items"), INT),
-        Column(_("Next item"), width=28), Column(_("Last completion (UTC)"), DATETIME),
+        Column(_("Next item"), width=28), Column(_("Last completion"), DATETIME),
     ]
     rows = []
     for enrolment in enrolments:
@@ -260,11 +272,11 @@ def grades_table(program: Program, filters: Filters, now: datetime | None = None
     columns = _person_columns() + [
         Column(_("Assignment"), width=28), Column(_("Assignment's module"), width=24),
         Column(_("Required"), BOOL), Column(_("Group work"), BOOL),
-        Column(_("Due (UTC)"), DATETIME), Column(_("Extended due (UTC)"), DATETIME),
-        Column(_("Submitted (UTC)"), DATETIME), Column(_("Late"), BOOL), Column(_("Versions submitted"), INT),
+        Column(_("Due"), DATETIME), Column(_("Extended due"), DATETIME),
+        Column(_("Submitted"), DATETIME), Column(_("Late"), BOOL), Column(_("Versions submitted"), INT),
         Column(_("Grade status"), width=20), Column(_("Score"), INT), Column(_("Points"), INT),
         Column(_("Pass mark"), INT), Column(_("Passed (released grades)"), BOOL),
-        Column(_("Released (UTC)"), DATETIME),
+        Column(_("Released"), DATETIME),
     ]
     rows = []
     for enrolment in enrolments:
@@ -358,10 +370,10 @@ def attendance_table(program: Program, filters: Filters, now: datetime | None = 
     attendance = attendance_for_sessions(sessions, {enrolment.user_id for enrolment in enrolments}, now=now)
     columns = _person_columns() + [
         Column(_("Session"), width=28), Column(_("Phase"), width=10), Column(_("Kind"), width=14),
-        Column(_("Starts (UTC)"), DATETIME), Column(_("Starts (Korea time)"), DATETIME, zone=KOREA_TZ),
+        Column(_("Starts"), DATETIME), Column(_("Starts (Korea time)"), DATETIME, zone=KOREA_TZ),
         Column(_("Scheduled minutes"), INT), Column(_("Attended"), BOOL), Column(_("Minutes"), INT),
         Column(_("Share of the time (%)"), INT), Column(_("Check-in method"), width=14),
-        Column(_("Checked in (UTC)"), DATETIME), Column(_("Corrected"), BOOL),
+        Column(_("Checked in"), DATETIME), Column(_("Corrected"), BOOL),
         Column(_("Correction reason"), width=28),
     ]
     rows = []
@@ -413,7 +425,7 @@ def eligibility_table(program: Program, filters: Filters, now: datetime | None =
     enrolments = select_enrolments(program, filters)
     standings = evaluate(enrolments, now)
     decisions = latest_decisions([enrolment.id for enrolment in enrolments])
-    columns = _person_columns() + [Column(_("Eligibility"), width=14), Column(_("Decision deadline (UTC)"), DATETIME)]
+    columns = _person_columns() + [Column(_("Eligibility"), width=14), Column(_("Decision deadline"), DATETIME)]
     for _key, title in _condition_titles():
         columns += [
             Column(_("%(condition)s: done", condition=title), NUMBER),
@@ -424,7 +436,7 @@ def eligibility_table(program: Program, filters: Filters, now: datetime | None =
     columns += [
         Column(_("Unmet conditions"), width=48), Column(_("Last decision"), width=16),
         Column(_("Override"), BOOL), Column(_("Over capacity"), BOOL), Column(_("Decided by"), width=20),
-        Column(_("Decided (UTC)"), DATETIME), Column(_("Reason"), width=28),
+        Column(_("Decided"), DATETIME), Column(_("Reason"), width=28),
     ]
     rows = []
     for enrolment in enrolments:
@@ -466,14 +478,14 @@ def readiness_table(program: Program, filters: Filters, now: datetime | None = N
     """The readiness board's rows with every field; the other filters applied to its rows."""
     board = readiness_ops.board_rows(program, readiness_ops.BoardFilters(track_id=filters.track_id))
     columns = _person_columns() + [
-        Column(_("Answer"), width=16), Column(_("Answered (UTC)"), DATETIME),
+        Column(_("Answer"), width=16), Column(_("Answered"), DATETIME),
         Column(_("Reason for declining"), width=28),
         Column(_("Arrival date"), DATE), Column(_("Arrival flight"), width=14),
         Column(_("Departure date"), DATE), Column(_("Departure flight"), width=14),
         Column(_("Dietary needs"), width=24), Column(_("Accessibility needs"), width=24),
         Column(_("Emergency contact name"), width=20), Column(_("Emergency contact relationship"), width=16),
         Column(_("Emergency contact phone"), width=18), Column(_("Emergency contact email"), width=24),
-        Column(_("Terms"), width=16), Column(_("Terms accepted (UTC)"), DATETIME),
+        Column(_("Terms"), width=16), Column(_("Terms accepted"), DATETIME),
         Column(_("Missing"), width=28), Column(_("Date warnings"), width=40),
     ]
     states = {key: str(label) for key, label in readiness_ops.STATE_LABELS.items()}
@@ -512,11 +524,14 @@ BUILDERS: dict[str, Callable[..., Table]] = {
 }
 
 
-def build(kind: str, program: Program, filters: Filters | None = None, now: datetime | None = None) -> Table:
-    """The table of one export kind (``KINDS``)."""
+def build(kind: str, program: Program, filters: Filters | None = None, now: datetime | None = None,
+          zone: str = "UTC") -> Table:
+    """The table of one export kind (``KINDS``), its times in ``zone`` (an IANA name)."""
     if kind not in BUILDERS:
         raise ValueError(f"unknown export {kind!r}")
-    return BUILDERS[kind](program, filters or Filters(), now)
+    table = BUILDERS[kind](program, filters or Filters(), now)
+    table.zone = zone
+    return table
 
 
 def filename(program: Program, kind: str, fmt: str, now: datetime | None = None) -> str:

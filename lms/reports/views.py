@@ -4,7 +4,8 @@
   table and format, carrying the filters.
 * ``reports.export`` ``/programs/<program_id>/exports/<kind>.<fmt>``: the file (kind: progress,
   grades, attendance, eligibility, readiness; fmt: csv, xlsx; anything else is 404). A filter the
-  program does not have (another program's track, an unknown status) is refused with 400.
+  program does not have (another program's track, an unknown status) is refused with 400. Times are
+  in the ``zone`` argument's zone (an IANA name), by default the downloader's own.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
 from lms.core.permissions import coordinator_required, require
+from lms.core.timezones import viewer_timezone
 from lms.extensions import db
 from lms.programs.models import Program
 from lms.reports import exports, writers
 from lms.reports.access import can_export
 from lms.reports.filters import Filters
-from lms.reports.forms import ExportFilterForm
+from lms.reports.forms import ExportFilterForm, export_zone
 
 bp = Blueprint("reports", __name__)
 
@@ -32,8 +34,13 @@ def index(program_id):
     program = db.get_or_404(Program, program_id)
     require(can_export(current_user, "progress"))
     filters, problems = Filters.parse(request.args, program)
+    zone, zone_problem = export_zone(request.args, viewer_timezone())
+    if zone_problem:
+        problems["zone"] = zone_problem
     form = ExportFilterForm(formdata=request.args)
     form.set_choices(program)
+    form.set_zone_choices(viewer_timezone())
+    form.zone.data = zone
     form.show_problems(problems)
     kinds = [(kind, exports.kind_label(kind), exports.kind_description(kind))
              for kind in exports.KINDS if can_export(current_user, kind)]
@@ -42,16 +49,17 @@ def index(program_id):
         program=program,
         form=form,
         filters=filters,
+        zone=zone,
         kinds=kinds,
         formats=exports.FORMATS,
         count=exports.count_participants(program, filters),
-        cli_example=_cli_example(program, filters),
+        cli_example=_cli_example(program, filters, zone),
     ), (400 if problems else 200)
 
 
-def _cli_example(program: Program, filters: Filters) -> str:
+def _cli_example(program: Program, filters: Filters, zone: str) -> str:
     """The command that writes the same progress file, for scheduled jobs."""
-    options = "".join(f" --{name} {value}" for name, value in filters.as_args().items())
+    options = "".join(f" --{name} {value}" for name, value in {**filters.as_args(), "timezone": zone}.items())
     return (f"flask --app wsgi lms export progress --program {program.code} --format xlsx"
             f" --output progress.xlsx{options}")
 
@@ -62,9 +70,10 @@ def export(program_id, kind, fmt):
     program = db.get_or_404(Program, program_id)
     require(can_export(current_user, kind))
     filters, problems = Filters.parse(request.args, program)
-    if problems:
+    zone, zone_problem = export_zone(request.args, viewer_timezone())
+    if problems or zone_problem:
         abort(400)
-    table = exports.build(kind, program, filters)
+    table = exports.build(kind, program, filters, zone=zone)
     body = writers.write(table, fmt)
     name = exports.filename(program, kind, fmt)
     return current_app.response_class(

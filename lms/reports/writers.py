@@ -50,11 +50,11 @@ def local_naive(value: datetime, zone: str) -> datetime:
 # --------------------------------------------------------------------------
 
 
-def csv_value(column: Column, value) -> str:
+def csv_value(column: Column, value, zone: str = "UTC") -> str:
     if value is None:
         return ""
     if column.kind == DATETIME and isinstance(value, datetime):
-        return local_naive(value, column.zone).strftime("%Y-%m-%d %H:%M")
+        return local_naive(value, zone).strftime("%Y-%m-%d %H:%M")
     if column.kind == DATE and isinstance(value, date):
         return value.isoformat()
     if column.kind == BOOL or isinstance(value, bool):
@@ -69,7 +69,8 @@ def csv_bytes(table: Table) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow([csv_cell(header) for header in table.headers])
     for row in table.rows:
-        writer.writerow([csv_value(column, value) for column, value in zip(table.columns, row, strict=True)])
+        writer.writerow([csv_value(column, value, table.zone_of(column))
+                         for column, value in zip(table.columns, row, strict=True)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -87,9 +88,9 @@ def _text(value) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
-def _width(column: Column, rows: list[list], index: int) -> int:
+def _width(column: Column, header: str, rows: list[list], index: int) -> int:
     if column.width is not None:
-        return max(column.width, min(len(column.header), MAX_WIDTH) // 2 + 2)
+        return max(column.width, min(len(header), MAX_WIDTH) // 2 + 2)
     if column.kind == DATETIME:
         longest = 16
     elif column.kind == DATE:
@@ -97,14 +98,14 @@ def _width(column: Column, rows: list[list], index: int) -> int:
     else:
         longest = max((len(str(row[index])) for row in rows[:WIDTH_SAMPLE] if row[index] is not None), default=0)
     # Headers wrap (see below), so a long header does not make a wide column.
-    return max(MIN_WIDTH, min(MAX_WIDTH, max(longest, min(len(column.header), 18)) + 2))
+    return max(MIN_WIDTH, min(MAX_WIDTH, max(longest, min(len(header), 18)) + 2))
 
 
-def _cell(sheet, column: Column, value):
+def _cell(sheet, column: Column, value, zone: str):
     if value is None:
         return None
     if column.kind == DATETIME and isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value=local_naive(value, column.zone))
+        cell = WriteOnlyCell(sheet, value=local_naive(value, zone))
         cell.number_format = DATETIME_FORMAT
         return cell
     if column.kind == DATE and isinstance(value, date):
@@ -123,7 +124,8 @@ def xlsx_bytes(table: Table) -> bytes:
     sheet = workbook.create_sheet(title=_sheet_title(table.title))
     sheet.freeze_panes = "A2"
     for index, column in enumerate(table.columns):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = _width(column, table.rows, index)
+        sheet.column_dimensions[get_column_letter(index + 1)].width = _width(
+            column, table.header_of(column), table.rows, index)
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     header = []
@@ -135,7 +137,8 @@ def xlsx_bytes(table: Table) -> bytes:
         header.append(cell)
     sheet.append(header)
     for row in table.rows:
-        sheet.append([_cell(sheet, column, value) for column, value in zip(table.columns, row, strict=True)])
+        sheet.append([_cell(sheet, column, value, table.zone_of(column))
+                      for column, value in zip(table.columns, row, strict=True)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

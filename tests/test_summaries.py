@@ -147,3 +147,22 @@ def test_refresh_in_constant_queries(db, world, lessons, count_queries):
     db.session.commit()
     assert measure() == few
     assert db.session.scalar(select(ParticipantSummary).limit(1)) is not None
+
+
+def test_a_transaction_of_many_flushes_marks_once_before_commit(db, world, lessons):
+    """Marks accumulate as ids, not as conditions: 1,200 flushes in one transaction still commit on
+    SQLite (an OR of one condition per flush went past its expression depth of 1,000)."""
+    from lms.live.models import Connection
+
+    unit, _items = lessons
+    session = f.make_live_session(unit, title="Clinic")
+    db.session.commit()
+    refresh_now(db, world)
+    assert not is_stale(db, world)
+    for number in range(1_200):
+        db.session.add(Connection(session_id=session.id, user_id=world.participant.id, sid=f"sid-{number}",
+                                  joined_at=utcnow()))
+        db.session.flush()
+    db.session.commit()
+    assert is_stale(db, world)
+    assert not db.session.info.get(summaries.MARKS_KEY)

@@ -91,41 +91,50 @@ def mark_dirty(session: Session, _flush_context) -> None:
             unit_ids.add(instance.unit_id)
         elif isinstance(instance, Assignment):
             item_ids.add(instance.item_id)
-    conditions = []
-    summary = ParticipantSummary
-    if user_ids:
-        conditions.append(summary.user_id.in_(user_ids))
-    if group_ids:
-        conditions.append(summary.group_id.in_(group_ids))
-    if enrolment_ids:
-        conditions.append(summary.enrolment_id.in_(enrolment_ids))
-    if program_ids:
-        conditions.append(summary.program_id.in_(program_ids))
-    submission_ids.discard(None)
-    if submission_ids:
-        owners = select(Submission.user_id).where(Submission.id.in_(submission_ids))
-        groups = select(Submission.group_id).where(Submission.id.in_(submission_ids))
-        conditions += [summary.user_id.in_(owners), summary.group_id.in_(groups)]
-    unit_ids.discard(None)
-    if unit_ids:
-        conditions.append(summary.program_id.in_(select(Unit.program_id).where(Unit.id.in_(unit_ids))))
-    item_ids.discard(None)
-    if item_ids:
-        conditions.append(summary.program_id.in_(
-            select(Unit.program_id).join(Item, Item.unit_id == Unit.id).where(Item.id.in_(item_ids))))
-    if conditions:
+    changed = {"user": user_ids, "group": group_ids, "enrolment": enrolment_ids, "program": program_ids,
+               "submission": submission_ids, "unit": unit_ids, "item": item_ids}
+    for ids in changed.values():
+        ids.discard(None)
+    condition = _summaries_of(changed)
+    if condition is not None:
         # Core statement on the flush's connection: no ORM flush, same transaction.
-        condition = or_(*conditions)
-        session.connection().execute(update(summary).where(condition).values(dirty_at=utcnow()))
-        session.info.setdefault(MARKS_KEY, []).append(condition)
+        session.connection().execute(update(ParticipantSummary).where(condition).values(dirty_at=utcnow()))
+        # Kept as sets of ids, not conditions: a transaction of many flushes still makes one short
+        # statement before commit (SQLite refuses expressions deeper than 1,000).
+        pending = session.info.setdefault(MARKS_KEY, {})
+        for key, ids in changed.items():
+            pending.setdefault(key, set()).update(ids)
+
+
+def _summaries_of(changed: dict[str, set[int]]):
+    """The condition on summaries touched by the changed ids (by kind), or None when there are none."""
+    from lms.assignments.models import Submission
+    from lms.learning.models import Item, Unit
+
+    summary = ParticipantSummary
+    conditions = []
+    for key, column in (("user", summary.user_id), ("group", summary.group_id),
+                        ("enrolment", summary.enrolment_id), ("program", summary.program_id)):
+        if changed.get(key):
+            conditions.append(column.in_(changed[key]))
+    if changed.get("submission"):
+        submissions = changed["submission"]
+        owners = select(Submission.user_id).where(Submission.id.in_(submissions))
+        groups = select(Submission.group_id).where(Submission.id.in_(submissions))
+        conditions += [summary.user_id.in_(owners), summary.group_id.in_(groups)]
+    if changed.get("unit"):
+        conditions.append(summary.program_id.in_(select(Unit.program_id).where(Unit.id.in_(changed["unit"]))))
+    if changed.get("item"):
+        conditions.append(summary.program_id.in_(
+            select(Unit.program_id).join(Item, Item.unit_id == Unit.id).where(Item.id.in_(changed["item"]))))
+    return or_(*conditions) if conditions else None
 
 
 def mark_again_before_commit(session: Session) -> None:
     """Repeat the transaction's marks with the commit's time (see the module's docstring)."""
-    marks = session.info.pop(MARKS_KEY, None)
-    if marks:
-        session.connection().execute(
-            update(ParticipantSummary).where(or_(*marks)).values(dirty_at=utcnow()))
+    condition = _summaries_of(session.info.pop(MARKS_KEY, None) or {})
+    if condition is not None:
+        session.connection().execute(update(ParticipantSummary).where(condition).values(dirty_at=utcnow()))
 
 
 def forget_marks(session: Session, *_args) -> None:

@@ -40,7 +40,7 @@ demo: migrate
 
 ## Serve with gunicorn and a gevent worker (Socket.IO capable).
 run: demo
-	$(VENV)/bin/gunicorn --worker-class gevent --workers 1 --bind $(HOST):$(PORT) \
+	$(VENV)/bin/gunicorn --worker-class gevent --workers 1 --worker-connections 4000 --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 
 ## Chromium for the browser tests (Debian's package; Playwright drives it).

@@ -77,6 +77,17 @@ def test_accepting_invitation_sets_password_activates_enrolment_and_signs_in(cli
     assert client.get("/profile").status_code == 200
 
 
+def test_welcome_message_is_in_the_language_just_chosen(client, db, invited):
+    _user, _enrolment, secret = invited
+    response = accept(client, secret, locale="ko")
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        messages = [message for _category, message in session.get("_flashes", [])]
+    assert messages == ["Kofi Mensah 님, 환영합니다! 계정이 준비되었습니다."]
+    page = client.get("/").get_data(as_text=True)
+    assert "계정이 준비되었습니다" in page and "Your account is ready" not in page
+
+
 def test_invitation_link_works_once(app, client, db, invited):
     _user, _enrolment, secret = invited
     assert accept(client, secret).status_code == 302

@@ -101,6 +101,8 @@ def test_profile_edit_saves(client, db, login, person):
     user = reload(db, person)
     assert (user.name, user.country, user.timezone, user.organisation, user.job_title, user.locale) == (
         "Ravi K. Kumar", "KR", "Asia/Seoul", None, "Director", "ko")
+    with client.session_transaction() as session:  # the confirmation speaks the language just chosen
+        assert [message for _category, message in session["_flashes"]] == ["프로필을 저장했습니다."]
 
 
 @pytest.mark.parametrize("changes, field, message", [

@@ -99,3 +99,29 @@ def test_mail_is_delivered_in_background_when_served(app, client, world, outbox,
     while not outbox and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [message["to"] for message in outbox] == [world.participant.email]
+
+
+def test_configuration_comes_from_the_environment(monkeypatch):
+    import config
+
+    for name in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    development = config.DevelopmentConfig()
+    assert development.SQLALCHEMY_DATABASE_URI == f"sqlite:///{config.INSTANCE_DIR / 'lms.sqlite3'}"
+    assert development.SECRET_KEY == config.DEVELOPMENT_SECRET_KEY and development.REDIS_URL is None
+    assert development.MAIL_BACKEND == "log"  # development writes emails to the log
+    assert config.ProductionConfig().MAIL_BACKEND == "smtp"
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://lms@db.example/lms")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
+    monkeypatch.setenv("MAIL_PORT", "2525")
+    configured = config.ProductionConfig()
+    assert configured.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://lms@db.example/lms"
+    assert configured.REDIS_URL == "redis://127.0.0.1:6379/0"
+    assert (configured.MAIL_SERVER, configured.MAIL_PORT) == ("smtp.example.org", 2525)
+
+
+def test_unknown_configuration_name_is_refused(make_app):
+    with pytest.raises(ValueError, match="unknown configuration"):
+        make_app("staging")

@@ -149,6 +149,34 @@ def test_validate_reports_each_problem_in_its_column(row, column, message):
     assert any(message in text for text in result.errors_for(column)), result.errors
 
 
+def test_validate_refuses_archived_tracks_modules_and_groups():
+    context = _context(
+        tracks=[csv_import.TrackRef(1, "Intensive"), csv_import.TrackRef(2, "General", archived=True)],
+        modules=[
+            csv_import.ModuleRef(10, "Digital contents for children", "Digital", 1, archived=True),
+            csv_import.ModuleRef(20, "Citizen-led festivals", None, 2, archived=True),  # its track is archived
+            csv_import.ModuleRef(30, "Shared name", None, 1),
+            csv_import.ModuleRef(31, "Shared name", None, 2, archived=True),
+        ],
+        groups=[csv_import.GroupRef(5, "Kenya delegation", archived=True)],
+    )
+    preview = _validate(
+        "Ana,a@example.test,KE,,General,,\n"
+        "Bo,b@example.test,KE,,,Digital,\n"
+        "Cy,c@example.test,KE,,,Citizen-led festivals,\n"
+        "Di,d@example.test,KE,,Intensive,Shared name,Kenya delegation\n"
+        "Ed,e@example.test,KE,,,Shared name,\n",
+        context,
+    )
+    ana, bo, cy, di, ed = preview.rows
+    assert "archived" in " ".join(ana.errors_for("track"))
+    assert "archived" in " ".join(bo.errors_for("module")) and "archived" in " ".join(cy.errors_for("module"))
+    assert di.errors_for("group") == ["The group “Kenya delegation” is archived: restore it first, or choose another."]
+    assert di.group_name is None  # no second group of the same name is created
+    assert ed.ok and (ed.track_id, ed.module_id) == (1, 30)  # the one active module of that name
+    assert not preview.ok and preview.new_groups == []
+
+
 def test_validate_matches_names_case_insensitively_and_fills_defaults():
     preview = _validate(
         "Ana,A@Example.TEST,kenya,,INTENSIVE,digital,kenya DELEGATION\n"
@@ -453,3 +481,40 @@ def test_unknown_program_is_404(client, world, login):
     login(client, world.coordinator)
     assert client.get("/programs/999999/import").status_code == 404
 
+
+
+def test_archived_group_in_the_file_is_an_error_in_the_preview(client, world, login, db):
+    from lms.core.database import utcnow
+
+    world.group.archived_at = utcnow()
+    db.session.commit()
+    login(client, world.coordinator)
+    before = (_count(db, User), _count(db, Enrolment), _count(db, Group))
+    response = _upload(client, world.program.id, HEADER
+                       + f"Nadia Njeri,nadia@example.test,KE,,Intensive,Digital contents for children,{world.group.name}\n")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "is archived: restore it first" in html
+    assert (_count(db, User), _count(db, Enrolment), _count(db, Group)) == before
+
+
+def test_upload_page_lists_the_programs_names_and_offers_an_empty_file(client, world, login, db):
+    from lms.core.database import utcnow
+    from lms.enrolment import csv_import
+
+    world.other_track.archived_at = utcnow()
+    db.session.commit()
+    login(client, world.coordinator)
+    html = client.get(f"/programs/{world.program.id}/import").get_data(as_text=True)
+    names = html.split('id="names"', 1)[1]
+    assert world.track.name in names and world.module.title in names and world.group.name in names
+    assert world.other_track.name not in names and world.other_module.title not in names  # archived
+
+    response = client.get(f"/programs/{world.program.id}/import/template.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = csv_import.decode_upload(response.data)
+    parsed = csv_import.parse_csv(text)  # the import reads every column of its own template
+    assert parsed.rows == [] and parsed.ignored_columns == []
+    assert parsed.columns == ["name", "email", "country", "timezone", "track", "module", "group", "role",
+                              "organisation", "job_title"]

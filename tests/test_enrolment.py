@@ -203,6 +203,39 @@ def test_resend_invitation_only_for_people_who_have_not_accepted(client, world, 
     assert len(outbox) == 1
 
 
+def test_fresh_invitations_for_everyone_in_a_program_who_has_not_accepted(client, world, login, db, outbox):
+    pending = factories.make_user(email="pending@example.test", name="Pia Pending", password=None)
+    factories.enrol(pending, world.program, module=world.other_module, status=EnrolmentStatus.INVITED)
+    from lms.accounts.operations import send_invitation
+
+    old_secret = send_invitation(pending, world.coordinator)
+    blocked = factories.make_user(email="blocked@example.test", password=None, deactivated_at=utcnow())
+    factories.enrol(blocked, world.program, status=EnrolmentStatus.INVITED)
+    elsewhere = factories.make_user(email="elsewhere@example.test", password=None)
+    factories.enrol(elsewhere, factories.make_program(), status=EnrolmentStatus.INVITED)
+    db.session.commit()
+    from lms.mail.operations import deliver_pending
+
+    deliver_pending()  # the first invitation went out long ago
+    outbox.clear()
+    login(client, world.coordinator)
+
+    page = client.get(f"/programs/{world.program.id}/people").get_data(as_text=True)
+    assert "2 participants have not accepted their invitation yet." in page
+    response = post_form(client, f"/programs/{world.program.id}/people/resend-invitations")
+    assert response.status_code == 302
+    assert [m["to"] for m in outbox] == ["pending@example.test"]
+    assert find_valid_token(old_secret, AccountToken.INVITATION) is None  # only the newest link works
+    with client.session_transaction() as session:
+        assert "sent to 1 person" in session["_flashes"][-1][1]
+
+    outbox.clear()
+    other = factories.make_program()
+    db.session.commit()
+    post_form(client, f"/programs/{other.id}/people/resend-invitations")
+    assert outbox == []
+
+
 def test_deactivate_and_reactivate_keep_the_person(client, world, login, db):
     login(client, world.coordinator)
     version_before = world.participant.session_version
@@ -393,6 +426,21 @@ def test_invite_shows_bad_input_next_to_the_field(client, world, login, db, chan
     assert response.status_code == 200
     assert message in _field_error(response.get_data(as_text=True), field_id)
     assert db.session.scalar(select(User).where(User.email == "new.person@example.test")) is None
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"country": "ZZ"}, "Choose a country from the list."),
+    ({"role": "boss"}, "Choose a role."),
+])
+def test_invite_says_what_is_wrong_once_and_keeps_what_was_typed(client, world, login, db, changes, message):
+    from tests.helpers import form_errors
+
+    login(client, world.coordinator)
+    response = post_form(client, "/people/invite", _invite(world, **changes))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert form_errors(html) == [message]  # not also WTForms' generic "Not a valid choice."
+    assert 'value="Nadia New"' in html and 'value="Kenya Publishers"' in html and 'value="Editor"' in html
 
 
 def test_invite_with_explicit_zone_for_a_multi_zone_country(client, world, login, db):
@@ -613,3 +661,63 @@ def test_edit_person_keeps_an_older_zone_spelling_selectable(client, world, logi
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, world.participant.id).timezone == "Asia/Calcutta"
+
+
+# --------------------------------------------------------------------------- archived records take no one new
+
+def _archive(db, *records):
+    for record in records:
+        record.archived_at = utcnow()
+    db.session.commit()
+
+
+@pytest.mark.parametrize("kind, field_id", [("other_track", "track"), ("other_module", "module"), ("group", "group")])
+def test_invite_refuses_an_archived_track_module_or_group(client, world, login, db, kind, field_id):
+    _archive(db, getattr(world, kind))
+    login(client, world.coordinator)
+    placement = {"track": str(world.other_track.id), "module": str(world.other_module.id), "group": ""}
+    if kind == "group":
+        placement = {"group": str(world.group.id)}
+    response = post_form(client, "/people/invite", _invite(world, **placement))
+    assert response.status_code == 200
+    assert "archived" in _field_error(response.get_data(as_text=True), field_id)
+    assert db.session.scalar(select(User).where(User.email == "new.person@example.test")) is None
+
+
+def test_invite_offers_no_archived_track_or_module(client, world, login, db):
+    _archive(db, world.other_track)
+    login(client, world.coordinator)
+    html = client.get("/people/invite").get_data(as_text=True)
+    assert f'value="{world.track.id}"' in html
+    assert f'<option value="{world.other_track.id}">' not in html
+    assert world.other_module.title not in html
+
+
+def test_invite_refuses_an_archived_program_and_an_archived_module_for_a_trainer(client, world, login, db):
+    _archive(db, world.program)
+    login(client, world.coordinator)
+    response = post_form(client, "/people/invite", _invite(world))
+    assert "archived" in _field_error(response.get_data(as_text=True), "program")
+    response = post_form(client, "/people/invite", _invite(world, role="trainer",
+                                                           trainer_module=str(world.module.id)))
+    assert "archived" in _field_error(response.get_data(as_text=True), "trainer_module")
+    assert db.session.scalar(select(User).where(User.email == "new.person@example.test")) is None
+
+
+def test_edit_enrolment_keeps_its_archived_placement_but_offers_no_other(client, world, login, db):
+    _archive(db, world.group, world.other_module)
+    login(client, world.coordinator)
+    html = client.get(f"/enrolments/{world.enrolment.id}/edit").get_data(as_text=True)
+    assert f"{world.group.name} (archived)" in html  # their own group, still selected
+    assert world.other_module.title not in html
+    # Saving without a change keeps the archived group; moving into an archived module is refused.
+    response = post_form(client, f"/enrolments/{world.enrolment.id}/edit",
+                         _enrolment_form(world.enrolment, status="withdrawn"))
+    assert response.status_code == 302
+    response = post_form(client, f"/enrolments/{world.enrolment.id}/edit", _enrolment_form(
+        world.enrolment, track=str(world.other_track.id), module=str(world.other_module.id)))
+    assert "archived" in _field_error(response.get_data(as_text=True), "module")
+    db.session.expire_all()
+    enrolment = db.session.get(Enrolment, world.enrolment.id)
+    assert (enrolment.group_id, enrolment.module_id, enrolment.status) == (world.group.id, world.module.id,
+                                                                          "withdrawn")

@@ -117,7 +117,7 @@ def test_queue_counts_and_filters(client, login, world, essay, db):
 
     rows = ops.queue_rows([essay], world.program.id)
     counts = ops.queue_counts(rows)[essay.id]
-    assert counts == {"to_grade": 3, "graded": 1, "released": 1, "late": 1, "resubmit": 1}
+    assert counts == {"to_grade": 3, "graded": 1, "released": 1, "late": 1, "resubmit": 1, "releasable": 1}
     assert to_grade.id in {row.submission.id for row in rows if row.state == "to_grade"}
 
     login(client, world.trainer)
@@ -162,21 +162,23 @@ def _queue_setup(world, unit, db, n):
         db.session.add(Grade(submission=submission, score=50, status="draft", graded_version_number=1,
                              rubric_levels={}))
         submit(group_work, group=group, author=person)
-    db.session.commit()
+        db.session.commit()  # one transaction per person (see the report: summaries' marks grow per flush)
 
 
 def test_queue_issues_a_constant_number_of_queries(client, login, world, unit, db, count_queries):
+    """The same number of queries for 5 and for 200 participants (and groups)."""
     login(client, world.trainer)
-    _queue_setup(world, unit, db, 2)
+    _queue_setup(world, unit, db, 5)
     url = f"/modules/{world.module.id}/grading"
     client.get(url)
     with count_queries() as small:
         assert client.get(url).status_code == 200
-    _queue_setup(world, unit, db, 10)
+    _queue_setup(world, unit, db, 195)
     client.get(url)  # both measured requests start with the same session state
     with count_queries() as large:
         html = client.get(url).get_data(as_text=True)
-    assert "P10-9" in html and "G10-9" in html
+    assert "P195-194" in html and "G195-194" in html
+    assert html.count('href="/submissions/') == 2 * 200  # every participant's and group's work is listed
     assert len(small) == len(large)
 
 
@@ -211,6 +213,12 @@ def test_grading_page_shows_text_escaped_files_and_earlier_versions(client, logi
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # Shown inline in our own page only, loading and running nothing itself.
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'self'"
+    assert response.headers["Content-Disposition"].startswith("inline")
+    # The grading page itself lets its frames come from the site (and nowhere else it does not list).
+    page_csp = client.get(grade_url(submission)).headers["Content-Security-Policy"]
+    assert "frame-src 'self'" in page_csp
     response = client.get(buffered=True, path=f"/submission-versions/{version.id}/grading-files/{docx.id}")
     assert "attachment" in response.headers["Content-Disposition"]
     # A file of another version is not served through this version.
@@ -376,6 +384,29 @@ def test_resubmission_needs_a_message_and_notifies(client, login, world, essay, 
     assert ops.state_of(db.session.get(Submission, submission.id)) == "to_grade"
 
 
+def test_release_all_leaves_outdated_and_incomplete_drafts(client, login, world, unit, rubric_assignment, db):
+    """A draft grade of version 1 after version 2 came in, or with a criterion left out, is not released."""
+    people = [factories.make_user(name=f"Learner {n}") for n in range(3)]
+    for person in people:
+        factories.enrol(person, world.program, module=world.module)
+    complete, outdated, partial = (submit(rubric_assignment, user=person) for person in people)
+    submit(rubric_assignment, user=people[1], number=2)  # handed in again after the draft grade
+    full = {str(c.id): c.levels[0].id for c in rubric_assignment.criteria}
+    first_only = {str(rubric_assignment.criteria[0].id): rubric_assignment.criteria[0].levels[0].id}
+    for submission, levels in ((complete, full), (outdated, full), (partial, first_only)):
+        db.session.add(Grade(submission=submission, score=60, status="draft", graded_version_number=1,
+                             rubric_levels=levels))
+    db.session.commit()
+    login(client, world.trainer)
+    html = client.get(f"/modules/{world.module.id}/grading").get_data(as_text=True)
+    response = post_form(client, f"/assignments/{rubric_assignment.id}/release-grades")
+    assert response.status_code == 302
+    assert [fresh_grade(db, s).status for s in (complete, outdated, partial)] == ["released", "draft", "draft"]
+    assert {n.user_id for n in notifications(db, "grade_released")} == {people[0].id}
+    assert "Release 1 graded" in html  # the button counts what it releases
+    assert "1 draft grade is incomplete" in html
+
+
 # Two graders at once ---------------------------------------------------------------------
 
 
@@ -501,9 +532,10 @@ def test_next_and_previous_follow_the_queue_order(client, login, world, essay, d
     html = client.get(grade_url(subs[1])).get_data(as_text=True)
     assert re.search(r'href="[^"]*/submissions/%d/grade"[^>]*rel="prev"' % subs[0].id, html)
     assert re.search(r'href="[^"]*/submissions/%d/grade"[^>]*rel="next"' % subs[2].id, html)
+    assert "2 of 3" in html
     html = client.get(grade_url(subs[0], state="to_grade")).get_data(as_text=True)
     assert f"/submissions/{subs[2].id}/grade?state=to_grade" in html  # Bea (released) is skipped
-    assert 'rel="prev"' not in html
+    assert 'rel="prev"' not in html and "1 of 2" in html
 
 
 # Gradebook ------------------------------------------------------------------------------------
@@ -550,19 +582,21 @@ def test_gradebook_totals_pass_and_csv(client, login, world, unit, essay, db):
 
 
 def test_gradebook_issues_a_constant_number_of_queries(client, login, world, unit, db, count_queries):
+    """The same number of queries for 5 and for 200 participants, page and CSV."""
     login(client, world.trainer)
-    _queue_setup(world, unit, db, 2)
+    _queue_setup(world, unit, db, 5)
     url = f"/modules/{world.module.id}/gradebook"
     client.get(url)
     with count_queries() as small:
         assert client.get(url).status_code == 200
         assert client.get(url + ".csv").status_code == 200
-    _queue_setup(world, unit, db, 10)
+    _queue_setup(world, unit, db, 195)
     client.get(url)
     with count_queries() as large:
         html = client.get(url).get_data(as_text=True)
-        assert client.get(url + ".csv").status_code == 200
-    assert "P10-9" in html
+        csv_text = client.get(url + ".csv").get_data(as_text=True)
+    assert "P195-194" in html and "P195-194" in csv_text
+    assert len(csv_text.strip().splitlines()) == 1 + 200 + 1  # header, 200 participants, Amina
     assert len(small) == len(large)
 
 
@@ -668,3 +702,136 @@ def test_each_member_reads_the_grade_notification_in_their_own_language(client, 
     titles = {n.user_id: n.title for n in notifications(db, "grade_released")}
     assert titles[world.participant.id] == "Your grade for “Poster” is available"
     assert titles[partner.id] == "“Poster”의 성적이 공개되었습니다"
+
+
+# Every state, end to end, and what the participant sees at each --------------------------------
+
+
+def test_every_state_transition_end_to_end(app, client, login, world, essay, db):
+    """draft → submitted → draft grade → resubmission requested → version 2 → released → withdrawn,
+    through the pages; before a release the participant sees nothing of the grade anywhere."""
+    import secrets
+
+    from lms.notifications.models import Notification
+
+    learner = app.test_client()
+    login(learner, world.participant)
+    login(client, world.trainer)
+    item_url = f"/assignments/{essay.item_id}"
+
+    def hand_in(action, text):
+        return post_form(learner, f"{item_url}/{action}", {"text": text, "token": secrets.token_urlsafe(24)},
+                         content_type="multipart/form-data")
+
+    def learner_sees():
+        page = learner.get(item_url).get_data(as_text=True)
+        listing = learner.get("/my/assignments").get_data(as_text=True)
+        return page, listing
+
+    def unread():
+        return db.session.scalar(select(func.count(Notification.id)).where(
+            Notification.user_id == world.participant.id, Notification.read_at.is_(None)))
+
+    assert hand_in("draft", "Notes").status_code == 302
+    assert "Draft saved" in learner_sees()[1]
+    assert learner.get(f"/modules/{world.module.id}/grading").status_code == 403
+    assert hand_in("submit", "Version one").status_code == 302
+    submission = db.session.scalar(select(Submission).where(Submission.assignment_id == essay.id))
+    assert ops.state_of(submission) == "to_grade"
+
+    # A draft grade with a feedback file: nothing of it reaches the participant.
+    data = {"action": "save", "score": "42", "comments": "Hidden remark", "version": "",
+            "feedback_file": (io.BytesIO(b"%PDF-1.4 notes"), "feedback.pdf")}
+    assert post_form(client, grade_url(submission), data, content_type="multipart/form-data").status_code == 302
+    grade = fresh_grade(db, submission)
+    page, listing = learner_sees()
+    assert "Hidden remark" not in page and "42 of" not in page and "feedback.pdf" not in page
+    assert "42 of" not in listing and unread() == 0
+    assert learner.get(f"/grades/{grade.id}/feedback-file").status_code == 403
+    assert learner.get(f"/modules/{world.module.id}/gradebook").status_code == 403
+    assert learner.get(f"/modules/{world.module.id}/gradebook.csv").status_code == 403
+    assert learner.get(grade_url(submission)).status_code == 403
+
+    # Resubmission requested: the message, not the score.
+    post_form(client, grade_url(submission), {"action": "resubmit", "score": "42", "version": str(grade.version),
+                                              "resubmission_message": "Add your *sources*"})
+    grade = fresh_grade(db, submission)
+    assert grade.status == "resubmit" and ops.state_of(grade.submission) == "resubmit"
+    page, listing = learner_sees()
+    assert "<em>sources</em>" in page and "42 of" not in page and "Hidden remark" not in page
+    assert "Resubmission requested" in listing and unread() == 1
+    assert learner.get(f"/grades/{grade.id}/feedback-file").status_code == 403
+
+    # Version 2 goes back to the queue.
+    assert hand_in("submit", "Version two").status_code == 302
+    db.session.expire_all()
+    assert ops.state_of(db.session.get(Submission, submission.id)) == "to_grade"
+    assert "Submitted" in learner_sees()[1]
+
+    # Released: score, comments, feedback file, notification, completion by pass.
+    post_form(client, grade_url(submission), {"action": "release", "score": "77", "comments": "Well **done**",
+                                              "version": str(grade.version)})
+    grade = fresh_grade(db, submission)
+    assert grade.status == "released" and grade.graded_version_number == 2
+    page, listing = learner_sees()
+    assert "77 of 100 points" in page and "<strong>done</strong>" in page and "feedback.pdf" in page
+    assert "77 of 100 points" in listing and unread() == 2
+    assert learner.get(f"/grades/{grade.id}/feedback-file", buffered=True).status_code == 200
+    assert db.session.scalar(select(Completion.how).where(Completion.user_id == world.participant.id)) == "passed"
+    response = hand_in("submit", "Version three")
+    assert response.status_code == 200 and "no further version can be submitted" in response.get_data(as_text=True)
+
+    # Saving a draft again withdraws it from the participant until it is released again.
+    post_form(client, grade_url(submission), {"action": "save", "score": "70", "version": str(grade.version)})
+    grade = fresh_grade(db, submission)
+    page, listing = learner_sees()
+    assert grade.status == "draft" and "of 100 points" not in page and "feedback.pdf" not in page
+    assert learner.get(f"/grades/{grade.id}/feedback-file").status_code == 403
+    actions = [event.action for event in db.session.scalars(
+        select(GradeEvent).where(GradeEvent.grade_id == grade.id).order_by(GradeEvent.id))]
+    assert actions == ["saved", "resubmission_requested", "released", "unreleased"]
+
+
+def test_a_feedback_file_over_the_request_limit_keeps_what_the_grader_typed(client, login, world,
+                                                                            rubric_assignment, db, app):
+    submission = submit(rubric_assignment, user=world.participant)
+    db.session.commit()
+    login(client, world.trainer)
+    html = client.get(grade_url(submission)).get_data(as_text=True)
+    assert 'data-max-file-bytes="' in html  # the browser refuses a too-large file before sending it
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    try:
+        data = {"action": "release", "version": "", "comments": "Careful **remarks** typed for long",
+                "feedback_file": (io.BytesIO(b"%PDF-1.4 " + b"x" * 10_000), "annotated.pdf")}
+        data |= levels_for(rubric_assignment, "Good", "Clear")
+        response = post_form(client, grade_url(submission), data, content_type="multipart/form-data")
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Careful **remarks** typed for long" in html  # the comments as typed
+    good = next(level for level in rubric_assignment.criteria[0].levels if level.title == "Good")
+    assert re.search(r'value="%d" data-points="\d+" checked' % good.id, html)  # the chosen level kept
+    assert "The file is too large" in html and "Nothing was saved" in html
+    assert fresh_grade(db, submission) is None and notifications(db) == []
+
+
+def test_a_too_large_body_from_someone_who_may_not_grade_is_refused(client, login, world, essay, db, app):
+    submission = submit(essay, user=world.participant)
+    db.session.commit()
+    login(client, world.other_trainer)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    try:
+        response = post_form(client, grade_url(submission), {
+            "action": "save", "version": "", "comments": "Not mine to grade",
+            "feedback_file": (io.BytesIO(b"%PDF-1.4 " + b"x" * 10_000), "a.pdf")}, content_type="multipart/form-data")
+        assert response.status_code == 403 and "Not mine to grade" not in response.get_data(as_text=True)
+        login(client, world.other_participant)
+        response = post_form(client, f"/assignments/{essay.item_id}/submit", {
+            "text": "Not my assignment", "token": "x" * 32,
+            "files": (io.BytesIO(b"%PDF-1.4 " + b"x" * 10_000), "a.pdf")}, content_type="multipart/form-data")
+        assert response.status_code == 403 and "Not my assignment" not in response.get_data(as_text=True)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit

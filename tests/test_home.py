@@ -54,7 +54,7 @@ def test_participant_sees_program_timeline_module_trainers_and_group(client, log
     # Online phase: as the program states it (zone named) and in the viewer's zone (Nairobi).
     assert "Online phase" in section
     assert "Jul 22, 2024 – Aug 2, 2024 (Asia/Seoul)" in section
-    assert "In your time zone: from Sun 21 Jul 2024, 18:00" in section
+    assert "In your time zone: from Sun, Jul 21, 2024, 18:00 (Africa/Nairobi, EAT) to Fri, Aug 2, 2024, 17:59 (Africa/Nairobi, EAT)" in section
     assert "Africa/Nairobi" in section
     # Offline phase of their track, with its location.
     assert "Offline phase in Korea" in section
@@ -275,6 +275,32 @@ def test_coordinator_counts_by_status_and_country(app, client, login, coordinato
     assert "Jul 22, 2024 – Aug 2, 2024 (Asia/Seoul)" in text
     assert "Intensive track" in text and "Aug 19, 2024 – Sep 13, 2024 (Asia/Seoul)" in text
     assert _section(page, "home-participant") == ""
+
+
+def test_coordinator_counts_lead_to_the_people_behind_them(app, client, login, coordinator, db):
+    program = _coordinator_program()
+    login(client, coordinator)
+    page = _page(client)
+    status_link = f"/programs/{program.id}/people?status=withdrawn"
+    country_link = f"/programs/{program.id}/people?country=KE"
+    assert f'href="{status_link}"' in page and f'href="{country_link}"' in page
+    assert f'href="/people/invite?program_id={program.id}"' in page
+    assert f'href="/programs/{program.id}/import"' in page
+
+    def listed(url):  # rows of the participants table the link opens
+        html = client.get(url).get_data(as_text=True)
+        body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        return body.count("<tr>")
+
+    assert listed(status_link) == 1 and listed(country_link) == 3  # two active Kenyans and one who withdrew
+
+
+def test_coordinator_counts_speak_in_the_singular_for_one(client, login, coordinator, db):
+    program = f.make_program(name="Small Program")
+    f.enrol(f.make_user(country="KE"), program, status=EnrolmentStatus.ACTIVE)
+    login(client, coordinator)
+    text = _text(_section(_page(client), "home-coordinator"))
+    assert "1 enrolled" in text and "1 country" in text and "1 countries" not in text
 
 
 @pytest.mark.parametrize("endpoint", ["programs.program_detail", "enrolment.program_people"])

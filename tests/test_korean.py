@@ -28,3 +28,19 @@ def test_korean_login_error_is_translated(client, world):
     html = response.get_data(as_text=True)
     assert "Email or password is incorrect." not in html
     assert "이메일" in html
+
+
+def test_words_with_several_meanings_are_told_apart(app):
+    """"Completed" is a finished program (수료) as a status, an item done (완료) in a timeline."""
+    from flask_babel import force_locale
+
+    from lms.assignments.submitting import SUBMITTED, status_label
+    from lms.enrolment.models import EnrolmentStatus
+    from lms.monitoring import timeline
+
+    with app.test_request_context(), force_locale("ko"):
+        labels = timeline.kind_labels()
+        assert labels[timeline.COMPLETION] == "완료"
+        assert labels[timeline.SUBMISSION] == "제출"
+        assert EnrolmentStatus("completed").label == "수료"
+        assert status_label(SUBMITTED) == "제출됨"

@@ -870,3 +870,71 @@ def test_a_prerequisite_change_alone_is_a_change(client, world, login, db, unit)
     assert "Someone else changed this record" in response.get_data(as_text=True)
     db.session.expire_all()
     assert b.prerequisite_ids == [a.id]
+
+
+def test_upload_limit_defaults_to_50_mb_and_is_configurable(client, world, login, db, unit, monkeypatch):
+    from config import DevelopmentConfig, ProductionConfig
+
+    monkeypatch.delenv("RESOURCE_MAX_BYTES", raising=False)
+    assert DevelopmentConfig().RESOURCE_MAX_BYTES == 50 * 1024 * 1024
+    monkeypatch.setenv("RESOURCE_MAX_BYTES", str(20 * 1024 * 1024))
+    assert DevelopmentConfig().RESOURCE_MAX_BYTES == 20 * 1024 * 1024
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    assert ProductionConfig().RESOURCE_MAX_BYTES == 20 * 1024 * 1024
+    login(client, world.trainer)
+    html = client.get(f"/units/{unit.id}/items/new?kind=file").get_data(as_text=True)
+    assert "At most 50 MB." in html  # the testing app keeps the default, and says it beside the field
+
+
+def test_content_page_dates_name_the_zone_with_a_relative_hint(client, world, login, db, unit):
+    from datetime import timedelta
+
+    from lms.core.database import utcnow
+
+    f.make_item(unit, "lesson", title="Soon", opens_at=utcnow() + timedelta(days=2, hours=1),
+                due_at=utcnow() + timedelta(days=5, hours=1))
+    db.session.commit()
+    login(client, world.trainer)
+    html = client.get(f"/modules/{world.module.id}/content").get_data(as_text=True)
+    zone = world.trainer.timezone
+    assert re.search(rf"Opens [^<]*\({re.escape(zone)}, [A-Z+0-9]+\) <span class=\"hint\">· in 2 days", html)
+    assert re.search(rf"Due [^<]*\({re.escape(zone)}, [A-Z+0-9]+\) <span class=\"hint\">· in 5 days", html)
+
+
+def test_module_items_may_require_program_wide_items(client, world, login, db, unit):
+    orientation = f.make_unit(None, program=world.program, title="Orientation")
+    quiz = f.make_item(orientation, "quiz", title="Orientation quiz")
+    week = f.make_item(unit, title="Week 1 lesson")
+    other = f.make_item(f.make_unit(world.other_module), title="Other module item")
+    db.session.commit()
+    login(client, world.trainer)
+    html = client.get(f"/items/{week.id}/edit").get_data(as_text=True)
+    assert "Orientation › Orientation quiz" in html and "Other module item" not in html
+    response = post_form(client, f"/items/{week.id}/edit",
+                         item_fields("Week 1 lesson", prerequisites=[str(quiz.id)], version=version_of(html)))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert week.prerequisite_ids == [quiz.id]
+    assert "Requires Orientation quiz" in client.get(content_url(world)).get_data(as_text=True)
+    # Participants meet the rule: locked until the orientation quiz is passed.
+    login(client, world.participant)
+    response = client.get(f"/learn/items/{week.id}")
+    assert response.status_code == 403 and "Complete “Orientation quiz” first." in response.get_data(as_text=True)
+    db.session.add(Completion(user_id=world.participant.id, item_id=quiz.id, how="passed"))
+    db.session.commit()
+    assert client.get(f"/learn/items/{week.id}").status_code == 200
+    # Items of another module stay out of reach, and program-wide items cannot require module items.
+    login(client, world.coordinator)
+    html = client.get(f"/items/{week.id}/edit").get_data(as_text=True)
+    response = post_form(client, f"/items/{week.id}/edit",
+                         item_fields("Week 1 lesson", prerequisites=[str(other.id)], version=version_of(html)))
+    assert response.status_code == 200 and form_errors(response.get_data(as_text=True))
+    from lms.learning.authoring import AuthoringError, set_prerequisites
+
+    with pytest.raises(AuthoringError, match="same module or of the program-wide units"):
+        set_prerequisites(week, [other.id])
+    db.session.rollback()
+    db.session.expire_all()
+    assert week.prerequisite_ids == [quiz.id]
+    html = client.get(f"/items/{quiz.id}/edit").get_data(as_text=True)
+    assert "Week 1 lesson" not in html

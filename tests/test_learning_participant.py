@@ -15,7 +15,7 @@ from lms.core.database import utcnow
 from lms.enrolment.models import EnrolmentStatus
 from lms.files.storage import RESOURCE_EXTENSIONS, UploadRules, save_upload
 from lms.learning.completion import record_completion
-from lms.learning.models import Completion
+from lms.learning.models import Completion, ItemPrerequisite
 from tests import factories as f
 from tests.helpers import post_form
 
@@ -525,3 +525,299 @@ def test_completion_count_is_one_per_person_and_item(world, course, db):
     record_completion(world.participant, course["intro"], "marked_done")
     db.session.commit()
     assert db.session.scalar(select(func.count(Completion.id))) == 1
+
+
+# --- Resuming downloads: HTTP range edge cases ------------------------------------------
+
+
+def _get(client, url, **headers):
+    with client.get(url, headers=headers) as response:
+        return response.status_code, response.headers, response.data
+
+
+def test_download_answers_head_and_advertises_ranges(client, login, world, db):
+    item, stored = _file_item(world, db)
+    login(client, world.participant)
+    with client.head(f"/learn/items/{item.id}/download") as response:
+        assert response.status_code == 200
+        assert response.headers["Accept-Ranges"] == "bytes"
+        assert response.headers["Content-Length"] == str(len(PDF))
+        assert response.headers["ETag"] == f'"{stored.sha256}"'
+        assert response.data == b""
+    assert completions(world.participant, item) == []  # a HEAD is not a download
+
+
+@pytest.mark.parametrize("header, start", [("bytes=100-", 100), ("bytes=-57", len(PDF) - 57),
+                                           ("bytes=2000-999999", 2000)])
+def test_download_resumes_open_ended_and_suffix_ranges(client, login, world, db, header, start):
+    item, stored = _file_item(world, db)
+    login(client, world.participant)
+    status, headers, data = _get(client, f"/learn/items/{item.id}/download", Range=header)
+    assert status == 206
+    assert data == PDF[start:]
+    assert headers["Content-Range"] == f"bytes {start}-{len(PDF) - 1}/{len(PDF)}"
+    assert completions(world.participant, item) == []
+
+
+def test_if_range_resumes_the_same_file_and_restarts_a_changed_one(client, login, world, db):
+    item, stored = _file_item(world, db)
+    login(client, world.participant)
+    url = f"/learn/items/{item.id}/download"
+    status, headers, data = _get(client, url, Range="bytes=100-", **{"If-Range": f'"{stored.sha256}"'})
+    assert status == 206 and data == PDF[100:]
+    assert completions(world.participant, item) == []
+    # The trainer replaced the file since the first part was fetched: the whole new file comes back.
+    status, headers, data = _get(client, url, Range="bytes=100-", **{"If-Range": '"an-older-version"'})
+    assert status == 200 and data == PDF and "Content-Range" not in headers
+    assert [c.how for c in completions(world.participant, item)] == ["downloaded"]  # the whole file was sent
+
+
+@pytest.mark.parametrize("header", ["bytes=0-9,20-29", "bytes=abc", "items=0-5", "bytes=5-2"])
+def test_unusable_range_headers_are_ignored_and_the_whole_file_is_sent(client, login, world, db, header):
+    item, stored = _file_item(world, db)
+    login(client, world.participant)
+    status, headers, data = _get(client, f"/learn/items/{item.id}/download", Range=header)
+    assert status == 200 and data == PDF
+    assert len(completions(world.participant, item)) == 1
+
+
+def test_range_past_the_end_is_416_with_the_size(client, login, world, db):
+    item, stored = _file_item(world, db)
+    login(client, world.participant)
+    status, headers, data = _get(client, f"/learn/items/{item.id}/download", Range=f"bytes={len(PDF)}-")
+    assert status == 416
+    assert headers["Content-Range"] == f"bytes */{len(PDF)}"
+    assert PDF[:8] not in data
+    assert completions(world.participant, item) == []
+    # Unless the file changed (If-Range no longer matches): then it is sent whole.
+    status, headers, data = _get(client, f"/learn/items/{item.id}/download", Range=f"bytes={len(PDF)}-",
+                                 **{"If-Range": '"an-older-version"'})
+    assert status == 200 and data == PDF
+
+
+def test_a_file_missing_on_disk_is_404(client, login, world, db):
+    from lms.files.storage import file_path
+
+    item, stored = _file_item(world, db)
+    file_path(stored).unlink()
+    login(client, world.participant)
+    assert client.get(f"/learn/items/{item.id}/download").status_code == 404
+    assert completions(world.participant, item) == []
+
+
+# --- Locked items never leak, whatever the address or the format asked for -----------------
+
+
+def test_locked_item_addresses_never_leak_content(client, login, world, db):
+    unit = f.make_unit(world.module, title="Week 9")
+    first = f.make_item(unit, "lesson", title="First steps", position=1, body="Open text.")
+    image = upload("plan.png", b"\x89PNG\r\n\x1a\n" + b"SECRETPNG" * 8)
+    stored = upload("secret.pdf", PDF + b"SECRETPDF")
+    lesson = f.make_item(unit, "lesson", title="Locked lesson", position=2, prerequisites=[first],
+                         body=f"SECRET lesson ![plan](/learn/items/0/files/{image.id})",
+                         settings={"images": [image.id]})
+    document = f.make_item(unit, "file", title="Locked file", position=3, prerequisites=[first],
+                           file_id=stored.id, body="SECRET description")
+    video = f.make_item(unit, "link", title="Locked video", position=4, opens_at=utcnow() + timedelta(days=3),
+                        url="https://vimeo.com/76979871", body="SECRET video notes")
+    db.session.commit()
+    login(client, world.participant)
+    json_headers = {"Accept": "application/json"}
+    for item in (lesson, document, video):
+        for headers in ({}, json_headers):
+            response = client.get(f"/learn/items/{item.id}", headers=headers)
+            body = response.get_data(as_text=True)
+            assert response.status_code == 403, (item.title, headers)
+            assert "SECRET" not in body and "76979871" not in body
+        assert response.is_json
+        error = response.get_json()["error"]
+        assert error["item"] == {"id": item.id, "title": item.title} and error["reasons"]
+        assert post_form(client, f"/learn/items/{item.id}/done").status_code == 403
+    assert client.get(f"/learn/items/{lesson.id}", headers=json_headers).get_json()["error"]["complete_first"] == [
+        {"id": first.id, "title": "First steps", "url": f"/learn/items/{first.id}"}]
+    assert client.get(f"/learn/items/{video.id}", headers=json_headers).get_json()["error"]["opens_at"]
+    for url in (f"/learn/items/{document.id}/download", f"/learn/items/{document.id}/files/{stored.id}",
+                f"/learn/items/{lesson.id}/files/{image.id}"):
+        for headers in ({}, json_headers, {"Range": "bytes=0-"}):
+            status, _headers, data = _get(client, url, **headers)
+            assert status == 403, url
+            assert b"SECRET" not in data and not data.startswith(b"%PDF")
+    assert completions(world.participant, document) == []
+    archive = _zip(client, unit)
+    everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert b"SECRET" not in everything and b"76979871" not in everything
+    assert not any(name.endswith((".pdf", ".png")) for name in archive.namelist())
+    outline = client.get(f"/learn/modules/{world.module.id}").get_data(as_text=True)
+    assert "Locked lesson" in outline and "SECRET" not in outline
+
+
+# --- Videos: embedded players allowed by the page's Content Security Policy ------------------
+
+
+@pytest.mark.parametrize("url, player", [
+    ("https://youtu.be/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+    ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871"),
+])
+def test_embedded_player_is_allowed_by_the_csp(client, login, world, db, url, player):
+    video = f.make_item(f.make_unit(world.module), "link", title="Talk", url=url)
+    db.session.commit()
+    login(client, world.participant)
+    response = client.get(f"/learn/items/{video.id}")
+    html = response.get_data(as_text=True)
+    assert f'<iframe src="{player}"' in html and f'href="{url}"' in html  # the player and the plain link
+    frame_src = next(part.split()[1:] for part in response.headers["Content-Security-Policy"].split(";")
+                     if part.split() and part.split()[0] == "frame-src")
+    assert "https://" + player.split("/")[2] in frame_src
+
+
+# --- Markdown XSS payloads: lesson pages, unit summaries and the offline copy -----------------
+
+XSS_PAYLOADS = [
+    "<script>alert('x1')</script>",
+    "<img src=x onerror=\"alert('x2')\">",
+    "<a href=\"javascript:alert('x3')\">raw link</a>",
+    "[md link](javascript:alert('x4'))",
+    "[mixed case](JaVaScRiPt:alert('x5'))",
+    "[entity](javascript&#58;alert('x6'))",
+    "[spaced](  javascript:alert('x7') )",
+    "![image](javascript:alert('x8'))",
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgneDknKTwvc2NyaXB0Pg==)",
+    "<svg onload=\"alert('x10')\"><script>alert('x10')</script></svg>",
+    "<svg><a xlink:href=\"javascript:alert('x11')\"><text>svg link</text></a></svg>",
+    "<math><mtext><img src=x onerror=alert('x12')></mtext></math>",
+    "![x](https://example.org/a.png \"title\" onerror=\"alert('x13')\")",
+    "[title](https://example.org/ \"a\\\" onmouseover=\\\"alert('x14')\")",
+    "<iframe src=\"https://evil.example/\"></iframe>",
+    "<style>body{display:none}</style><div style=\"background:url(javascript:alert('x15'))\">styled</div>",
+    "| a | b |\n|---|---|\n| <img src=x onerror=alert('x16')> | [c](javascript:alert('x17')) |",
+]
+
+
+def _assert_inert(html: str) -> None:
+    """Parse the HTML as a browser would and look at the real tags and attributes (text is harmless)."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Collector().feed(html)
+    assert found, html
+    for tag, attrs in found:
+        assert tag not in {"script", "svg", "math", "iframe", "style", "object", "embed", "form", "base"}, html
+        for name, value in attrs:
+            assert not name.startswith("on") and name != "style", html
+            if name in ("href", "src", "xlink:href"):
+                scheme = re.sub(r"[\s\x00-\x1f]", "", value or "").lower().split(":", 1)
+                assert len(scheme) == 1 or scheme[0] in ("http", "https", "mailto"), html
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_markdown_xss_payloads_are_inert(client, login, world, db, payload):
+    unit = f.make_unit(world.module, title="Week X", summary=payload)
+    lesson = f.make_item(unit, "lesson", title="Lesson X", body=f"Before.\n\n{payload}\n\nAfter.")
+    db.session.commit()
+    login(client, world.participant)
+    status, html = page(client, f"/learn/items/{lesson.id}")
+    assert status == 200 and "Before." in html and "After." in html
+    _assert_inert(html.split('<div class="lesson-body">', 1)[1].split("</div>", 1)[0])
+    status, html = page(client, f"/learn/modules/{world.module.id}")
+    _assert_inert(html.split('<div class="unit-summary">', 1)[1].split("</div>", 1)[0])
+    archive = _zip(client, unit)
+    offline = archive.read("week-x/01-lesson-x.html").decode()
+    assert "After." in offline
+    _assert_inert(offline)
+
+
+def test_a_locked_overdue_item_says_both(client, login, world, course, db):
+    course["locked"].due_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    login(client, world.participant)
+    status, html = page(client, f"/learn/modules/{world.module.id}")
+    row = html.split(f'class="item-title" href="/learn/items/{course["locked"].id}">Deep dive</a>', 1)[1]
+    row = row.split('<li class="item-row', 1)[0]
+    assert ">Locked</span>" in row and ">Overdue</span>" in row and "Complete “Intro” first." in row
+    status, html = page(client, f"/learn/items/{course['locked'].id}")
+    assert status == 403 and ">Overdue</span>" in html and "Was due 1 day ago" in html
+    assert "SECRET" not in html
+
+
+# --- Release rules hold for every kind, at every address of the item ----------------------
+
+
+def _item_of_kind(unit, kind, **rules):
+    if kind == "assignment":
+        item = f.make_assignment(unit, title="Kind item").item
+        item.body = "SECRET instructions"
+    elif kind == "quiz":
+        item = f.make_quiz(unit, title="Kind item", body="SECRET quiz intro")
+    elif kind == "file":
+        item = f.make_item(unit, "file", title="Kind item", file_id=upload().id, body="SECRET notes")
+    elif kind == "link":
+        item = f.make_item(unit, "link", title="Kind item", url="https://vimeo.com/76979871", body="SECRET notes")
+    else:
+        item = f.make_item(unit, kind, title="Kind item", body="SECRET text", url="https://meet.example.org/SECRET"
+                           if kind == "live_session" else None)
+    for name, value in rules.items():
+        setattr(item, name, value)
+    return item
+
+
+KIND_ADDRESSES = {
+    "lesson": ["/learn/items/{id}"],
+    "file": ["/learn/items/{id}", "/learn/items/{id}/download"],
+    "link": ["/learn/items/{id}"],
+    "quiz": ["/learn/items/{id}", "/quizzes/{id}"],
+    "assignment": ["/learn/items/{id}", "/assignments/{id}"],
+    "live_session": ["/learn/items/{id}"],
+}
+
+
+@pytest.mark.parametrize("kind", list(KIND_ADDRESSES))
+@pytest.mark.parametrize("rule", ["date", "prerequisite"])
+def test_release_rules_for_every_kind(client, login, world, db, kind, rule):
+    unit = f.make_unit(world.module, title="Week R")
+    first = f.make_item(unit, "lesson", title="Read me first", position=0)
+    if rule == "date":
+        item = _item_of_kind(unit, kind, opens_at=utcnow() + timedelta(days=2))
+    else:
+        item = _item_of_kind(unit, kind)
+        db.session.flush()
+        item.prerequisite_links.append(ItemPrerequisite(required_item_id=first.id))
+    db.session.commit()
+    login(client, world.participant)
+    for address in KIND_ADDRESSES[kind]:
+        url = address.format(id=item.id)
+        with client.get(url) as response:
+            body = response.get_data()
+            assert response.status_code == 403, url
+            assert b"SECRET" not in body and b"76979871" not in body and not body.startswith(b"%PDF")
+            text = body.decode()
+            assert ("in 2 days" in text) if rule == "date" else ("Read me first" in text), url
+    assert completions(world.participant, item) == []
+    # What unlocks it, unlocks it.
+    if rule == "date":
+        item.opens_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    else:
+        post_form(client, f"/learn/items/{first.id}/leave", {"go": "1"})
+    for address in KIND_ADDRESSES[kind]:
+        with client.get(address.format(id=item.id)) as response:
+            assert response.status_code in (200, 302), address
+
+
+def test_file_marked_done_by_hand_when_the_trainer_asks_for_it(client, login, world, db):
+    item, stored = _file_item(world, db, completion_rule="mark_done")
+    login(client, world.participant)
+    status, html = page(client, f"/learn/items/{item.id}")
+    assert "Mark as done" in html and "Mark it as done when you have finished." in html
+    with client.get(f"/learn/items/{item.id}/download") as response:
+        assert response.status_code == 200
+    assert completions(world.participant, item) == []  # downloading is not what completes this one
+    assert post_form(client, f"/learn/items/{item.id}/done").status_code == 302
+    [record] = completions(world.participant, item)
+    assert record.how == "marked_done" and record.completed_at is not None
+    status, html = page(client, f"/learn/modules/{world.module.id}")
+    assert "(marked as done)" in html

@@ -441,3 +441,24 @@ def test_ended_room_page_is_a_read_only_record(client, login, db, connect, live)
     assert "Thanks everyone" in html and "Ready?" in html and "Slides available?" in html
     assert '<progress max="1" value="1"></progress>' in html
     assert 'id="chat-form"' not in html and 'data-action=' not in html and "<script" not in html
+
+
+def test_room_follows_the_items_release_rules(client, login, db, world):
+    """A live session whose item asks for a lesson first: the participant is sent to the item's
+    locked page until it is done; the trainer always gets in."""
+    from lms.learning.completion import record_completion
+
+    unit = factories.make_unit(world.module)
+    lesson = factories.make_item(unit, "lesson", title="Read before the clinic")
+    session = factories.make_live_session(unit, title="Clinic", prerequisites=(lesson,))
+    db.session.commit()
+    login(client, world.participant)
+    response = client.get(f"/live/{session.id}/room")
+    assert response.status_code == 302 and response.location.endswith(f"/items/{session.item_id}")
+    locked = client.get(response.location)
+    assert locked.status_code == 403 and "Read before the clinic" in locked.get_data(as_text=True)
+    record_completion(world.participant, lesson, "viewed")
+    db.session.commit()
+    assert client.get(f"/live/{session.id}/room").status_code == 200
+    login(client, world.trainer)
+    assert client.get(f"/live/{session.id}/room").status_code == 200

@@ -195,3 +195,46 @@ def test_smtp_sender_uses_configured_server(monkeypatch):
     assert ("starttls",) in calls and ("login", "lms", "secret") in calls
     assert calls[-1][:4] == ("send", "LMS <no-reply@lms.example>", "x@example.test", "Hi")
     assert calls[-1][4].strip() == "Body text"
+
+
+def test_background_delivery_runs_in_a_thread_whatever_the_socketio_mode(app, client, world, outbox, monkeypatch):
+    """``flask run`` with the gevent async mode has no running hub: a greenlet spawned through
+    Socket.IO never runs there. Delivery must not depend on it."""
+    import time
+
+    from lms.extensions import socketio
+    from tests.helpers import post_form
+
+    monkeypatch.setattr(socketio, "start_background_task", lambda *args, **kwargs: None)
+    monkeypatch.setitem(app.config, "MAIL_DELIVER_IN_BACKGROUND", True)
+    response = post_form(client, "/password/forgot", {"email": world.participant.email})
+    assert response.status_code == 302
+    deadline = time.monotonic() + 5
+    while not outbox and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [message["to"] for message in outbox] == [world.participant.email]
+
+
+def test_a_mail_server_down_over_a_weekend_loses_nothing():
+    """The back-off keeps a message trying for more than two days before it is given up."""
+    waits = [min(2 ** (attempt - 1), 360) for attempt in range(1, MAX_ATTEMPTS)]
+    assert timedelta(minutes=sum(waits)) > timedelta(days=2, hours=12)
+
+
+def test_given_up_messages_wait_in_the_outbox_until_retried(app, db, outbox):
+    message = queue(to="late@example.test")
+    message.attempts = MAX_ATTEMPTS
+    message.last_error = "mail server down"
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["lms", "send-mail"])
+    assert "sent 0, failed 0; 1 given up" in result.output and "--retry-failed" in result.output
+    assert outbox == []
+
+    result = app.test_cli_runner().invoke(args=["lms", "send-mail", "--retry-failed"])
+    assert result.exit_code == 0, result.output
+    assert "retrying 1 messages" in result.output and "sent 1, failed 0" in result.output
+    assert "given up" not in result.output.split("\n", 1)[1]
+    assert [m["to"] for m in outbox] == ["late@example.test"]
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).sent_at is not None

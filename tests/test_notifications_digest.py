@@ -291,3 +291,79 @@ def test_the_command_queues_and_sends_the_digests(app, db, world, course, outbox
     again = runner.invoke(args=["lms", "send-digests"])
     assert again.exit_code == 0 and "queued 0 digest" in again.output
     assert len(outbox) == 1
+
+
+# The scheduler sends each trainer's digest at their digest hour --------------------------------
+
+
+def test_the_scheduler_sends_the_digest_once_a_day_at_the_trainers_hour(app, db, world, course, monkeypatch):
+    """send_due_notifications (the servers' scheduler, or cron) sends it without a separate cron job:
+    once a day, at the digest hour in each trainer's zone (UTC+9 and UTC-11 here)."""
+    from lms.notifications.reminders import send_due_notifications
+
+    monkeypatch.setitem(app.config, "NOTIFICATION_DIGEST_HOUR", 8)
+    world.trainer.timezone = "Asia/Seoul"  # 08:00 in Seoul is 23:00 UTC the day before
+    world.other_trainer.timezone = "Pacific/Pago_Pago"  # UTC-11: 08:00 there is 19:00 UTC
+    _submit(course["essay"], author=world.participant, at=datetime(2024, 8, 1, 20, 0, tzinfo=UTC))
+    _submit(course["festival"], author=world.other_participant, at=datetime(2024, 8, 1, 20, 30, tzinfo=UTC))
+    db.session.commit()
+
+    def run(*when):
+        return send_due_notifications(datetime(*when, tzinfo=UTC), at_risk=False,
+                                      submission_digests=True)["submission_digests"]
+
+    def recipients():
+        return [message.to_address for message in _messages()]
+
+    assert run(2024, 8, 1, 22, 59) == 0  # the work came after both trainers' last digest hour
+    assert run(2024, 8, 1, 23, 0) == 1 and recipients() == [world.trainer.email]  # 08:00 in Seoul
+    _submit(course["essay"], author=world.participant, at=datetime(2024, 8, 2, 1, 0, tzinfo=UTC), number=2)
+    db.session.commit()
+    assert run(2024, 8, 2, 5, 0) == 0  # Seoul's digest of the day went already
+    assert run(2024, 8, 2, 19, 0) == 1 and recipients()[-1] == world.other_trainer.email  # 08:00 in Pago Pago
+    assert run(2024, 8, 2, 22, 0) == 0
+    assert run(2024, 8, 2, 23, 0) == 1 and recipients()[-1] == world.trainer.email  # the next morning in Seoul
+    assert run(2024, 8, 2, 23, 5) == 0
+    assert len(_messages()) == 3
+
+
+def test_a_stale_reader_cannot_send_the_digest_twice(app, db, world, course, monkeypatch):
+    """A second sender that read the runs before the first one claimed finds its claim refused."""
+    from lms.notifications.digest import send_due_submission_digests
+
+    world.trainer.timezone = "UTC"
+    monkeypatch.setitem(app.config, "NOTIFICATION_DIGEST_HOUR", 8)
+    _submit(course["essay"], author=world.participant, at=NOW - timedelta(hours=3))
+    db.session.add(DigestRun(user_id=world.trainer.id, kind=SUBMISSIONS, last_sent_at=NOW - timedelta(days=2)))
+    db.session.commit()
+    now = NOW + timedelta(hours=9)  # 09:00 UTC, after the trainer's 08:00
+    stale = dict(db.session.execute(select(DigestRun.user_id, DigestRun.last_sent_at)).all())
+    assert send_due_submission_digests(now) == 1
+
+    real_execute = db.session.execute
+
+    def reads_stale_runs(statement, *args, **kwargs):
+        result = real_execute(statement, *args, **kwargs)
+        if "digest_runs.last_sent_at" in str(statement) and str(statement).lstrip().startswith("SELECT"):
+            class Stale:
+                def all(self):
+                    return list(stale.items())
+            return Stale()
+        return result
+
+    monkeypatch.setattr(db.session, "execute", reads_stale_runs)
+    assert send_due_submission_digests(now) == 0  # the claim (an UPDATE of an older run) matches nothing
+    monkeypatch.undo()
+    assert len(_messages()) == 1
+
+
+def test_the_scheduler_job_and_the_command_include_the_submission_digests(app, db, world, course, monkeypatch):
+    from lms.notifications import reminders, scheduler
+
+    seen = []
+    monkeypatch.setattr(reminders, "send_due_notifications",
+                        lambda **kwargs: seen.append(kwargs) or {"submission_digests": 0})
+    scheduler._send_due(at_risk=False)
+    result = app.test_cli_runner().invoke(args=["lms", "send-due-notifications", "--no-at-risk"])
+    assert result.exit_code == 0, result.output
+    assert [kwargs.get("submission_digests") for kwargs in seen] == [True, True]

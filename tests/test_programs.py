@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from lms.core.database import utcnow
 from lms.programs.models import Field, Group, Organisation, Program, Track
 from tests import factories as f
 from tests.helpers import form_errors, post_form
@@ -522,7 +523,7 @@ def test_create_group_and_duplicate_name_per_program(coord_client, world, db):
 
 
 def test_group_detail_lists_members_and_edit_archive(coord_client, world, db):
-    html = coord_client.get(f"/groups/{world.group.id}").text
+    html = coord_client.get(f"/groups/{world.group.id}").text.split('id="add-members"')[0]  # the members
     assert "Amina Participant" in html and "Kenya" in html and "Bruno Other" not in html
     version = version_in(coord_client.get(f"/groups/{world.group.id}/edit").text)
     assert post_form(coord_client, f"/groups/{world.group.id}/edit",
@@ -605,3 +606,159 @@ def test_fields_and_organisations_lists_issue_constant_queries(coord_client, db,
     with count_queries() as many:
         coord_client.get(url)
     assert len(many) == len(few)
+
+
+# Group membership from the group's page ------------------------------------------------
+
+
+def test_group_page_adds_and_removes_members_with_history(coord_client, world, db):
+    from lms.enrolment.models import Enrolment, EnrolmentEvent
+
+    other_group = f.make_group(world.program, name="Brazil delegation")
+    newcomer = f.enrol(f.make_user(name="Nia Newcomer", country="NG"), world.program, module=world.module)
+    mover = f.enrol(f.make_user(name="Maya Mover", country="BR"), world.program, module=world.module,
+                    group=other_group)
+    gone = f.enrol(f.make_user(name="Walt Withdrawn"), world.program, module=world.module, status="withdrawn")
+    outsider = f.enrol(f.make_user(name="Otto Outsider"), f.make_program(), module=None)
+    db.session.commit()
+
+    html = coord_client.get(f"/groups/{world.group.id}").text
+    add_form = html.split('id="add-members"', 1)[1]
+    assert "Nia Newcomer" in add_form and "Maya Mover" in add_form and "now in Brazil delegation" in add_form
+    assert "Walt Withdrawn" not in add_form and "Otto Outsider" not in add_form
+    assert "Amina Participant" not in add_form  # already a member
+
+    # Nothing ticked, or someone of another program: a message next to the list, nothing changes.
+    response = post_form(coord_client, f"/groups/{world.group.id}/members", {})
+    assert "Tick at least one participant." in form_errors(response.text)
+    response = post_form(coord_client, f"/groups/{world.group.id}/members",
+                         {"enrolments": [str(newcomer.id), str(outsider.id)]})
+    assert any("Choose participants of" in error for error in form_errors(response.text))
+    db.session.expire_all()
+    assert db.session.get(Enrolment, newcomer.id).group_id is None
+
+    response = post_form(coord_client, f"/groups/{world.group.id}/members",
+                         {"enrolments": [str(newcomer.id), str(mover.id)], "note": "Present together"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Enrolment, newcomer.id).group_id == world.group.id
+    assert db.session.get(Enrolment, mover.id).group_id == world.group.id  # at most one group per program
+    event = db.session.scalars(select(EnrolmentEvent).where(EnrolmentEvent.enrolment_id == mover.id)).one()
+    assert (event.action, event.from_value, event.to_value, event.note) == (
+        "group", "Brazil delegation", world.group.name, "Present together")
+
+    response = post_form(coord_client, f"/groups/{world.group.id}/members/{newcomer.id}/remove")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Enrolment, newcomer.id).group_id is None
+    assert db.session.get(Enrolment, gone.id).group_id is None
+    # Removing someone who is not in the group changes nothing.
+    post_form(coord_client, f"/groups/{other_group.id}/members/{mover.id}/remove")
+    db.session.expire_all()
+    assert db.session.get(Enrolment, mover.id).group_id == world.group.id
+
+
+def test_archived_group_takes_no_new_members(coord_client, world, db):
+    from lms.enrolment.models import Enrolment
+
+    newcomer = f.enrol(f.make_user(name="Nia Newcomer"), world.program, module=world.module)
+    world.group.archived_at = utcnow()
+    db.session.commit()
+    assert 'id="add-members"' not in coord_client.get(f"/groups/{world.group.id}").text
+    response = post_form(coord_client, f"/groups/{world.group.id}/members", {"enrolments": [str(newcomer.id)]},
+                         follow_redirects=True)
+    assert "This group is archived. Restore it before adding people to it." in response.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, newcomer.id).group_id is None
+
+
+# Bad input keeps what was typed on every set-up form -----------------------------------
+
+
+@pytest.mark.parametrize("url, data, kept", [
+    ("/programs/{program}/tracks/new",
+     {**track_form(name="Typed track", offline_start="2025-09-12", offline_end="2025-08-18",
+                   offline_location="Typed city")},
+     ["Typed track", "Typed city", "2025-09-12"]),
+    ("/tracks/{track}/modules/new",
+     {"title": "Typed module title", "short_title": "Typed short", "field_id": "", "track_id": "{track}",
+      "organisation_id": "", "description": "Typed description"},
+     ["Typed module title", "Typed short", "Typed description"]),
+    ("/programs/{program}/groups/new",
+     {"name": "{group_name}", "description": "Typed group description"},
+     ["Typed group description"]),
+    ("/organisations/new",
+     {"name": "Typed Organisation", "short_name": "TO", "kind": "training_partner", "country": "KR",
+      "city": "Typed City", "website": "not a web address", "description": ""},
+     ["Typed Organisation", "Typed City", "not a web address"]),
+])
+def test_setup_forms_keep_typed_values_next_to_errors(coord_client, world, db, url, data, kept):
+    values = {"program": world.program.id, "track": world.track.id, "group_name": world.group.name}
+    data = {key: value.format(**values) for key, value in data.items()}
+    response = post_form(coord_client, url.format(**values), data)
+    assert response.status_code == 200
+    assert form_errors(response.text), "a message next to the field"
+    for value in kept:
+        assert value in response.text, value
+
+
+# A new edition from last year's -------------------------------------------------------
+
+
+def test_copy_program_as_next_edition_keeps_its_set_up(coord_client, world, db):
+    from lms.programs.models import Module, ModuleTrainer
+
+    tba = f.make_track(world.program, name="Later", offline=None, location="Jeju")
+    archived_track = f.make_track(world.program, name="Dropped", archived_at=utcnow())
+    f.make_module(archived_track, title="Dropped module")
+    f.make_module(world.track, title="Archived module", archived_at=utcnow())
+    db.session.commit()
+
+    page = coord_client.get(f"/programs/{world.program.id}/copy").text
+    assert field_value(page, "name") == "2025 Cultural Experts Training Program"
+    assert field_value(page, "code") == "CETP-2025"
+    assert field_value(page, "year") == "2025"
+    assert field_value(page, "online_start") == "2025-07-21"  # 52 weeks later: the same weekday
+    assert "Participants, groups and the online content are not copied." in page
+
+    # Bad input: the message is next to the field and what was typed stays.
+    response = post_form(coord_client, f"/programs/{world.program.id}/copy",
+                         program_form(code=world.program.code, name="Typed name"))
+    assert "Another program already uses this code" in " ".join(form_errors(response.text))
+    assert field_value(response.text, "name") == "Typed name"
+
+    response = post_form(coord_client, f"/programs/{world.program.id}/copy", program_form(
+        name="2025 Cultural Experts Training Program", code="CETP-2025", year="2025",
+        online_start="2025-07-21", online_end="2025-08-01"))
+    assert response.status_code == 302
+    copy = db.session.scalars(select(Program).where(Program.code == "CETP-2025")).one()
+    tracks = db.session.scalars(select(Track).where(Track.program_id == copy.id).order_by(Track.position)).all()
+    assert [t.name for t in tracks] == [world.track.name, world.other_track.name, "Later"]
+    assert (tracks[0].offline_start, tracks[0].offline_end) == (date(2025, 8, 18), date(2025, 9, 12))
+    assert (tracks[2].offline_start, tracks[2].offline_location) == (None, "Jeju")  # still to be announced
+    modules = db.session.scalars(select(Module).where(Module.track_id.in_([t.id for t in tracks]))).all()
+    assert sorted(m.title for m in modules) == sorted([world.module.title, world.other_module.title])
+    copied = next(m for m in modules if m.title == world.module.title)
+    assert (copied.field_id, copied.organisation_id) == (world.module.field_id, world.module.organisation_id)
+    trainers = db.session.scalars(select(ModuleTrainer.user_id).where(ModuleTrainer.module_id == copied.id)).all()
+    assert trainers == [world.trainer.id]
+    # The people and groups stay with last year's edition.
+    from lms.enrolment.models import Enrolment
+
+    assert db.session.scalar(select(Enrolment).where(Enrolment.program_id == copy.id)) is None
+    assert db.session.scalar(select(Group).where(Group.program_id == copy.id)) is None
+    assert tba.program_id == world.program.id
+    assert f'href="/programs/{world.program.id}/copy"' in coord_client.get(f"/programs/{world.program.id}").text
+
+
+def test_group_page_adds_someone_whose_module_moved_to_another_track(coord_client, world, db):
+    """A module moved to another track leaves its enrolments' track as it was: joining a group still works."""
+    from lms.enrolment.models import Enrolment
+
+    person = f.enrol(f.make_user(name="Tess Trackless"), world.program, module=world.other_module)
+    world.other_module.track = world.track  # moved after the enrolment
+    db.session.commit()
+    response = post_form(coord_client, f"/groups/{world.group.id}/members", {"enrolments": [str(person.id)]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Enrolment, person.id).group_id == world.group.id

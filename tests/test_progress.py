@@ -302,7 +302,7 @@ def test_grid_csv(client, login, world, db):
 
 
 def _bulk_items(unit, n, start=0):
-    kinds = ["lesson", "file", "link", "assignment", "live_session"]
+    kinds = ["lesson", "file", "link", "quiz", "assignment", "live_session"]
     previous = None
     for i in range(n):
         kind = kinds[(start + i) % len(kinds)]
@@ -365,3 +365,59 @@ def test_grid_uses_the_same_queries_for_5_and_200_participants(client, login, wo
     with count_queries() as many:
         assert client.get(url).get_data(as_text=True).count('<th scope="row">') == 200
     assert len(many) == len(few), "\n".join(q[:100] for q in many)
+
+
+def test_next_item_passes_over_optional_items_the_participant_skipped(world, db):
+    unit = f.make_unit(world.module)
+    first = f.make_item(unit, "lesson", title="First", position=1)
+    video = f.make_item(unit, "link", title="Optional video", position=2, required=False, url="https://example.org/v")
+    second = f.make_item(unit, "lesson", title="Second", position=3)
+    third = f.make_item(unit, "lesson", title="Third", position=4)
+    record_completion(world.participant, first, "viewed")
+    db.session.commit()
+    progress = module_progress([world.participant.id], world.module)[world.participant.id]
+    assert progress.next_item == video  # read in order: the optional video comes next
+
+    record_completion(world.participant, third, "viewed")  # moved on past the video and the second lesson
+    db.session.commit()
+    progress = module_progress([world.participant.id], world.module)[world.participant.id]
+    assert progress.next_item == second  # the required lesson left behind, not the skipped video
+
+    record_completion(world.participant, second, "viewed")
+    db.session.commit()
+    progress = module_progress([world.participant.id], world.module)[world.participant.id]
+    assert progress.next_item == video  # only the skipped optional item is left
+
+
+def test_grid_uses_the_same_queries_for_5_and_200_items(client, login, world, db, count_queries):
+    orientation = f.make_unit(None, program=world.program, title="Orientation")
+    _bulk_items(orientation, 2)
+    unit = f.make_unit(world.module, title="Week 1")
+    _bulk_items(unit, 3)
+    others = []
+    for n in range(3):
+        person = f.make_user(password=None, email=f"grid{n}@example.test", name=f"Grid {n}")
+        f.enrol(person, world.program, module=world.module)
+        others.append(person)
+    db.session.commit()
+    login(client, world.trainer)
+    url = f"/learn/modules/{world.module.id}/progress"
+    client.get(url)
+    db.session.commit()
+    with count_queries() as few:
+        html = client.get(url).get_data(as_text=True)
+    assert html.count('class="item-col"') == 5
+    second = f.make_unit(world.module, title="Week 2")
+    _bulk_items(unit, 100, start=3)
+    _bulk_items(second, 95, start=103)
+    for item in list(unit.items)[:50]:
+        for person in others:
+            record_completion(person, item, "viewed")
+    db.session.commit()
+    with count_queries() as many:
+        html = client.get(url).get_data(as_text=True)
+    assert html.count('class="item-col"') == 200
+    assert len(many) == len(few), "\n".join(q[:100] for q in many)
+    with count_queries() as csv_queries:
+        assert client.get(f"{url}.csv").status_code == 200
+    assert len(csv_queries) <= len(few)

@@ -214,7 +214,7 @@ def test_locked_by_prerequisite_shows_reasons_and_refuses_answers(client, login,
     db.session.commit()
     login(client, world.participant)
     page = client.get(f"/quizzes/{item.id}")
-    assert page.status_code == 200
+    assert page.status_code == 403
     html = text(page)
     assert "This quiz is locked" in html and "Read this first" in html
     assert f'href="/learn/items/{lesson.id}"' in html  # what unlocks it
@@ -234,8 +234,11 @@ def test_quiz_opening_later_is_locked(client, login, world, db, unit):
     item = f.make_quiz(unit, opens_at=utcnow() + timedelta(days=2))
     db.session.commit()
     login(client, world.participant)
-    html = text(client.get(f"/quizzes/{item.id}"))
+    page = client.get(f"/quizzes/{item.id}")
+    assert page.status_code == 403
+    html = text(page)
     assert "This quiz is locked" in html and "Opens on" in html
+    assert "It opens by itself on" in html and "in 2 days" in html
     assert "Which city hosts" not in html
     assert submit(client, db, item, number=1).status_code == 403
     assert attempts(db, item) == []

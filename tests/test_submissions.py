@@ -84,6 +84,22 @@ def test_page_shows_instructions_due_date_rules_and_a_one_time_token(client, log
     assert "Nothing submitted yet." in html
 
 
+def test_participants_see_the_rubric_before_they_hand_in(client, login, db, world, unit):
+    assignment = f.make_assignment(unit, title="Graded by rubric",
+                                   rubric=[("Clarity", [("Clear", 60), ("Vague", 10)]),
+                                           ("Sources", [("Cited", 40), ("Missing", 0)])],
+                                   allowed_extensions=["pdf", "docx"])
+    assignment.criteria[1].archived_at = utcnow()
+    db.session.commit()
+    login(client, world.participant)
+    html = client.get(page(assignment.item_id)).get_data(as_text=True)
+    rubric = html.split('id="rubric-title"')[1].split("</section>")[0]
+    assert "How it is graded" in html
+    assert "Clarity" in rubric and "Clear" in rubric and "60 points" in rubric and "Vague" in rubric
+    assert "Sources" not in rubric  # archived criteria are not used any more
+    assert 'accept=".docx,.pdf"' in html  # the file picker offers the allowed types
+
+
 def test_learning_item_page_redirects_participants_to_the_assignment_page(client, login, world, make):
     assignment = make()
     login(client, world.participant)
@@ -97,6 +113,7 @@ def test_trainer_sees_a_read_only_view(client, login, world, make):
     login(client, world.trainer)
     html = client.get(page(assignment.item_id)).get_data(as_text=True)
     assert "Read-only view" in html
+    assert f'href="/assignments/{assignment.item_id}/settings"' in html
     assert f'href="/modules/{world.module.id}/grading?assignment={assignment.id}"' in html
     assert "<form method=\"post\" action=\"/assignments" not in html
     assert hand_in(client, assignment.item_id).status_code == 403
@@ -167,6 +184,8 @@ def test_submit_creates_version_one_with_receipt_and_completion(client, login, d
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Receipt: {expected[:12]}" in html  # the flash
     assert "Version 1" in html and "essay.pdf" in html
+    status = html.split('class="assignment-status">')[1].split("</dd>")[0]
+    assert "Submitted" in status and "version 1, submitted" in status and "Waiting for your trainer" in status
     progress = module_progress([world.participant.id], world.module)[world.participant.id]
     assert progress.states[assignment.item_id].is_done
     assert progress.states[assignment.item_id].completion.how == "submitted"
@@ -272,7 +291,9 @@ def test_draft_grade_is_invisible_released_grade_is_visible(client, login, db, w
     html = client.get(page(assignment.item_id)).get_data(as_text=True)
     assert "87 of 100 points" in html and "<strong>draft</strong>" in html
     assert "Clarity" in html and "Clear" in html
-    assert "87 of 100 points" in client.get("/my/assignments").get_data(as_text=True)
+    listing = client.get("/my/assignments").get_data(as_text=True)
+    assert "87 of 100 points" in listing and "Passed" in listing and "Read the feedback" in listing
+    assert f'href="/assignments/{assignment.item_id}#grade"' in listing
 
 
 def test_released_grade_blocks_resubmission_but_resubmit_status_allows(client, login, db, world, make):
@@ -371,22 +392,60 @@ def test_non_latin_and_path_traversal_names_are_kept_for_display_only(client, lo
     [version] = submitted(db, assignment)
     stored = version.files[0].file
     assert stored.original_name == "보고서.pdf" and "/" not in stored.storage_key
+    from pathlib import Path
+
+    from flask import current_app
+
+    from lms.files.storage import file_path
+
+    path = file_path(stored).resolve()
+    assert path.name == stored.storage_key and path.read_bytes() == PDF  # a random name, the bytes as sent
+    assert Path(current_app.static_folder).resolve() not in path.parents  # never under static/
+    with client.get(f"/submissions/versions/{version.id}/files/{stored.id}") as response:
+        assert "UTF-8''%EB%B3%B4%EA%B3%A0%EC%84%9C.pdf" in response.headers["Content-Disposition"]
+        assert response.headers["Content-Disposition"].startswith("attachment")
 
 
-def test_body_over_the_request_limit_shows_the_page_with_the_last_draft(client, app, login, db, world, make):
+@pytest.fixture
+def small_request_limit(app):
+    limit = app.config.get("MAX_CONTENT_LENGTH")
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    yield
+    app.config["MAX_CONTENT_LENGTH"] = limit
+
+
+@pytest.mark.parametrize("action", ["submit", "draft"])
+def test_body_over_the_request_limit_keeps_the_typed_text(client, login, db, world, make, small_request_limit,
+                                                          action):
+    """JavaScript off (or bypassed): the server refuses the body but reads back what was typed."""
     assignment = make()
     login(client, world.participant)
     hand_in(client, assignment.item_id, "draft", text="Saved earlier")
-    limit = app.config.get("MAX_CONTENT_LENGTH")
-    app.config["MAX_CONTENT_LENGTH"] = 4096
-    try:
-        response = hand_in(client, assignment.item_id, text="Typed now",
-                           files=[(io.BytesIO(PDF + b"x" * 10_000), "huge.pdf")])
-    finally:
-        app.config["MAX_CONTENT_LENGTH"] = limit
+    tok = token()
+    response = hand_in(client, assignment.item_id, action, text="Typed now <b>with care</b>\nsecond line",
+                       tok=tok, files=[(io.BytesIO(PDF + b"x" * 10_000), "huge.pdf")])
     html = response.get_data(as_text=True)
     assert response.status_code == 413
-    assert re.search(r'id="files-error">\s*The file is larger than 4 KB', html)
+    assert re.search(r'id="files-error">\s*The files are too large: each may be at most 4 KB', html)
+    assert "Typed now &lt;b&gt;with care&lt;/b&gt;\nsecond line" in html  # what was typed, not the draft
+    assert "Your text is kept below" in html
+    assert f'value="{tok}"' in html  # the same one-time token: sending again still submits once
+    assert submitted(db, assignment) == []
+    [draft] = versions(db, assignment)
+    assert draft.text == "Saved earlier"  # nothing was saved
+
+
+def test_body_over_the_request_limit_without_a_valid_csrf_token_echoes_nothing(client, login, db, world, make,
+                                                                                small_request_limit):
+    assignment = make()
+    login(client, world.participant)
+    hand_in(client, assignment.item_id, "draft", text="Saved earlier")
+    response = client.post(f"/assignments/{assignment.item_id}/submit", content_type="multipart/form-data",
+                           data={"csrf_token": "forged", "token": token(), "text": "Planted text",
+                                 "files": [(io.BytesIO(PDF + b"x" * 10_000), "huge.pdf")]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Planted text" not in html
     assert "Saved earlier" in html and "last saved draft" in html
     assert submitted(db, assignment) == []
 
@@ -410,13 +469,14 @@ def test_due_date_is_shown_in_the_viewers_zone(client, login, db, world, make, z
     assert expected in client.get("/my/assignments").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])  # UTC+14, UTC-11
 @pytest.mark.parametrize(("offset", "late"), [(timedelta(0), False), (timedelta(seconds=1), True)])
-def test_late_flag_at_the_due_instant(client, login, db, world, make, monkeypatch, offset, late):
+def test_late_flag_at_the_due_instant(client, login, db, world, make, monkeypatch, offset, late, zone):
     from lms.assignments import submitting
 
     due = utcnow() + timedelta(days=1)
     assignment = make(due_at=due, late_policy="accept")
-    world.participant.timezone = "Pacific/Kiritimati"
+    world.participant.timezone = zone
     db.session.commit()
     monkeypatch.setattr(submitting, "utcnow", lambda: due + offset)
     login(client, world.participant)
@@ -425,11 +485,14 @@ def test_late_flag_at_the_due_instant(client, login, db, world, make, monkeypatc
     assert version.is_late is late
 
 
-def test_close_policy_at_the_due_instant(client, login, db, world, make, monkeypatch):
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])  # UTC+14, UTC-11
+def test_close_policy_at_the_due_instant(client, login, db, world, make, monkeypatch, zone):
     from lms.assignments import submitting
 
     due = utcnow() + timedelta(days=1)
     assignment = make(due_at=due, late_policy="close")
+    world.participant.timezone = zone
+    db.session.commit()
     monkeypatch.setattr(submitting, "utcnow", lambda: due + timedelta(seconds=1))
     login(client, world.participant)
     assert hand_in(client, assignment.item_id).status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
@@ -81,6 +82,13 @@ def _link_problem(kind: str, state: str):
     return render_template("accounts/token_invalid.html", kind=kind, state=state), status
 
 
+def _flash_for(user, message_factory, category: str = "success") -> None:
+    """Flash a message in ``user``'s language: the page it shows on is rendered in it
+    (the request began anonymous, or in the language the person just changed)."""
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        flash(message_factory(), category)
+
+
 def _sign_out_first(token: AccountToken, kind: str):
     return render_template("accounts/sign_out_first.html", kind=kind)
 
@@ -152,7 +160,7 @@ def accept_invitation(token):
             return _link_problem("invitation", tokens.USED)
         db.session.commit()
         _start_session(user)
-        flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+        _flash_for(user, lambda: _("Welcome, %(name)s! Your account is ready.", name=user.name))
         return redirect(url_for("home.index"))
     return render_template("accounts/accept_invitation.html", form=form, person=person,
                            expires_at=record.expires_at)
@@ -201,8 +209,8 @@ def reset_password(token):
             return _link_problem("reset", tokens.USED)
         db.session.commit()
         _start_session(user)
-        flash(_("Your password has been changed. You are signed in; every other session has been signed out."),
-              "success")
+        _flash_for(user, lambda: _("Your password has been changed. You are signed in; every other session has "
+                                   "been signed out."))
         return redirect(url_for("home.index"))
     return render_template("accounts/reset_password.html", form=form, person=person)
 
@@ -254,7 +262,7 @@ def profile():
         # Saving again from the re-rendered form applies the typed values on top of theirs.
         form.version.data = user.version
         return _render_profile(profile_form=form, conflict=user)
-    flash(_("Your profile has been saved."), "success")
+    _flash_for(user, lambda: _("Your profile has been saved."))
     return redirect(url_for("accounts.profile"))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from werkzeug.routing import BuildError
 
@@ -33,6 +33,7 @@ from lms.core.database import utcnow
 from lms.enrolment.models import Enrolment
 from lms.extensions import db
 from lms.learning.access import LEARNING_STATUSES
+from lms.learning.authoring import Scope
 from lms.learning.models import CompletionRule, Item, ItemKind, Unit
 from lms.notifications.operations import notify
 from lms.programs.models import Group
@@ -73,15 +74,36 @@ class GradingError(ValueError):
 # Reading ----------------------------------------------------------------------------------
 
 
+def module_scope(module) -> Scope:
+    """The grading scope of a module (its units)."""
+    return Scope(module.track.program_id, module.id)
+
+
+def program_wide_scope(program_id: int) -> Scope:
+    """The grading scope of a program's program-wide units (``module_id`` NULL, e.g. an orientation)."""
+    return Scope(program_id, None)
+
+
 def module_assignments(module_id: int) -> list[Assignment]:
     """The module's assignments (not archived), in course order, with their items and units."""
+    return scope_assignments(Scope(None, module_id))  # a module's units: the module id is enough
+
+
+def program_wide_assignments(program_id: int) -> list[Assignment]:
+    """The assignments of the program-wide units (not archived), in course order."""
+    return scope_assignments(program_wide_scope(program_id))
+
+
+def scope_assignments(scope: Scope) -> list[Assignment]:
+    """The scope's assignments (a module's, or the program-wide units'; not archived), in course order,
+    with their items and units."""
     return list(
         db.session.scalars(
             select(Assignment)
             .join(Assignment.item)
             .join(Item.unit)
             .where(
-                Unit.module_id == module_id,
+                scope.unit_condition(),
                 Unit.archived_at.is_(None),
                 Item.archived_at.is_(None),
                 Item.kind == ItemKind.ASSIGNMENT.value,
@@ -229,20 +251,27 @@ def queue_rows(assignments: list[Assignment], program_id: int) -> list[QueueRow]
     return rows
 
 
+RELEASABLE = "releasable"  # a count only: complete draft grades of the latest version ("release all")
+
+
 def queue_counts(rows: list[QueueRow]) -> dict[int | None, dict[str, int]]:
-    """Counts per assignment id (and None for all): to grade, graded, released, late, resubmit."""
+    """Counts per assignment id (and None for all): to grade, graded, released, late, resubmit, and
+    how many "release all" would release."""
     counts: dict[int | None, dict[str, int]] = {}
     for row in rows:
+        releasable_row = row.state == GRADED and releasable(row.submission)
         for key in (None, row.assignment.id):
-            bucket = counts.setdefault(key, dict.fromkeys(FILTERS, 0))
+            bucket = counts.setdefault(key, empty_counts())
             bucket[row.state] += 1
             if row.is_late:
                 bucket[LATE] += 1
+            if releasable_row:
+                bucket[RELEASABLE] += 1
     return counts
 
 
 def empty_counts() -> dict[str, int]:
-    return dict.fromkeys(FILTERS, 0)
+    return dict.fromkeys((*FILTERS, RELEASABLE), 0)
 
 
 def neighbours(submission: Submission, state_filter: str | None = None):
@@ -257,6 +286,42 @@ def neighbours(submission: Submission, state_filter: str | None = None):
     previous = rows[index - 1] if index > 0 else None
     following = rows[index + 1] if index + 1 < len(rows) else None
     return previous, following, rows
+
+
+@dataclass(frozen=True)
+class ProgramWideGrading:
+    """For links to the program-wide grading queue: how many assignments, how many submissions to grade."""
+
+    assignments: int
+    to_grade: int
+
+
+def program_wide_grading(program_id: int) -> ProgramWideGrading | None:
+    """None when the program-wide units have no assignment; otherwise the counts (two queries at most).
+
+    "To grade" is the queue's state: a submitted version newer than the graded one (or no grade yet)."""
+    scope = program_wide_scope(program_id)
+    live = (scope.unit_condition(), Unit.archived_at.is_(None), Item.archived_at.is_(None),
+            Item.kind == ItemKind.ASSIGNMENT.value)
+    assignments = db.session.scalar(
+        select(func.count(Assignment.id)).join(Assignment.item).join(Item.unit).where(*live))
+    if not assignments:
+        return None
+    newer = exists().where(
+        SubmissionVersion.submission_id == Submission.id,
+        SubmissionVersion.submitted_at.is_not(None),
+        or_(Grade.id.is_(None), Grade.graded_version_number.is_(None),
+            SubmissionVersion.number > Grade.graded_version_number),
+    )
+    to_grade = db.session.scalar(
+        select(func.count(Submission.id))
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .join(Unit, Unit.id == Item.unit_id)
+        .outerjoin(Grade, Grade.submission_id == Submission.id)
+        .where(*live, newer)
+    )
+    return ProgramWideGrading(int(assignments), int(to_grade or 0))
 
 
 def owner_of_submission(submission: Submission) -> Owner:
@@ -441,19 +506,29 @@ def request_resubmission(submission: Submission, data: GradeInput, expected_vers
     return grade
 
 
+def releasable(submission: Submission) -> bool:
+    """A draft grade of the latest version, complete (a score; every rubric criterion chosen):
+    what "release all" releases. A draft grade of an earlier version is left for the grader."""
+    grade = submission.grade
+    if grade is None or grade.status != GradeStatus.DRAFT.value or grade.score is None:
+        return False
+    if state_of(submission) != GRADED:
+        return False
+    chosen = {str(key) for key in (grade.rubric_levels or {})}
+    return all(str(criterion.id) in chosen for criterion in active_criteria(submission.assignment))
+
+
 def release_all(assignment: Assignment, actor) -> int:
-    """Release every draft grade (with a score) of the assignment; returns how many."""
-    grades = db.session.scalars(
-        select(Grade)
-        .join(Grade.submission)
-        .where(
-            Submission.assignment_id == assignment.id,
-            Grade.status == GradeStatus.DRAFT.value,
-            Grade.score.is_not(None),
-        )
-        .options(contains_eager(Grade.submission), joinedload(Grade.feedback_file))
+    """Release every complete draft grade of the latest versions of the assignment; returns how many."""
+    submissions = db.session.scalars(
+        select(Submission)
+        .join(Grade, Grade.submission_id == Submission.id)
+        .where(Submission.assignment_id == assignment.id, Grade.status == GradeStatus.DRAFT.value,
+               Grade.score.is_not(None))
+        .options(selectinload(Submission.versions), joinedload(Submission.grade).joinedload(Grade.feedback_file))
         .order_by(Grade.id)
-    ).all()
+    ).unique().all()
+    grades = [submission.grade for submission in submissions if releasable(submission)]
     now = utcnow()
     for grade in grades:
         grade.status = GradeStatus.RELEASED.value
@@ -578,13 +653,24 @@ class Gradebook:
         return sum(assignment.points for assignment in self.assignments)
 
 
-def gradebook(module) -> Gradebook:
-    """Participants of the module by its assignments: a constant number of queries."""
-    assignments = module_assignments(module.id)
+def participants_condition(scope: Scope):
+    """Who takes the scope's assignments: the module's participants, or (program-wide units) every
+    participant of the program, whatever their module; learning statuses only."""
+    if scope.module_id is None:
+        return (Enrolment.program_id == scope.program_id) & Enrolment.status.in_(LEARNING_STATUSES)
+    return (Enrolment.module_id == scope.module_id) & Enrolment.status.in_(LEARNING_STATUSES)
+
+
+def gradebook(scope) -> Gradebook:
+    """Participants by assignments of a module (or a ``Scope``: a module's or the program-wide units):
+    a constant number of queries."""
+    if not isinstance(scope, Scope):
+        scope = module_scope(scope)
+    assignments = scope_assignments(scope)
     enrolments = db.session.scalars(
         select(Enrolment)
         .join(Enrolment.user)
-        .where(Enrolment.module_id == module.id, Enrolment.status.in_(LEARNING_STATUSES))
+        .where(participants_condition(scope))
         .options(contains_eager(Enrolment.user), joinedload(Enrolment.group))
         .order_by(User.name, User.id)
     ).all()

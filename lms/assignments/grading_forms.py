@@ -44,7 +44,7 @@ class GradeForm(FlaskForm):
         )
 
 
-def grade_form(assignment: Assignment, grade: Grade | None) -> GradeForm:
+def grade_form(assignment: Assignment, grade: Grade | None, formdata=None) -> GradeForm:
     """A form for this assignment: radio buttons per rubric criterion, or a score field without a rubric."""
 
     class AssignmentGradeForm(GradeForm):
@@ -75,4 +75,6 @@ def grade_form(assignment: Assignment, grade: Grade | None) -> GradeForm:
             data["score"] = grade.score
         for key, level_id in (grade.rubric_levels or {}).items():
             data[f"criterion_{key}"] = level_id
+    if formdata is not None:  # what was typed, read back from a body too large to be parsed
+        return AssignmentGradeForm(formdata=formdata if formdata else None, data=data)
     return AssignmentGradeForm(data=data)

@@ -31,6 +31,11 @@ class SubmissionForm(FlaskForm):
             del self.text
         if not assignment.allow_files:
             del self.files
+        else:
+            # The browser's file picker offers the allowed types first (the server checks again).
+            extensions = sorted(assignment.allowed_extensions or [])
+            if extensions:
+                self.files.render_kw = {"accept": ",".join(f".{extension}" for extension in extensions)}
         choices = [(link.file_id, link.file.original_name) for link in (draft.files if draft else [])]
         if choices:
             self.remove_files.choices = choices

@@ -29,6 +29,7 @@ from lms.assignments import submitting as ops
 from lms.assignments.access import can_grade, can_view_submission, is_submission_member
 from lms.assignments.models import Grade, GradeStatus, LatePolicy, SubmissionFile, SubmissionVersion
 from lms.assignments.submission_forms import SubmissionForm
+from lms.assignments.uploads import trusted_typed_fields
 from lms.core.database import utcnow
 from lms.core.errors import render_error
 from lms.core.permissions import authenticated, require
@@ -81,18 +82,32 @@ def _outline_url(item: Item) -> str:
 
 
 def _grading_url(item: Item, assignment) -> str | None:
-    """The module's grading queue, filtered to this assignment (program-wide units have no queue)."""
-    if item.unit.module_id is None or "grading.queue" not in current_app.view_functions:
-        return None
+    """The grading queue of the assignment's module, or of its program's program-wide units,
+    filtered to this assignment."""
+    filtered = {"assignment": assignment.id} if assignment.id else {}
     try:
-        return url_for("grading.queue", module_id=item.unit.module_id,
-                       **({"assignment": assignment.id} if assignment.id else {}))
+        if item.unit.module_id is None:
+            return url_for("grading.program_queue", program_id=item.unit.program_id, **filtered)
+        return url_for("grading.queue", module_id=item.unit.module_id, **filtered)
     except BuildError:
         return None
 
 
 def _too_large() -> bool:
     return bool(g.get(TOO_LARGE))
+
+
+def _recovered_form(assignment, state) -> tuple[SubmissionForm, bool]:
+    """The form with what was typed in a too-large request, when it can be read back (and its CSRF
+    token is good); else the form as first shown. The boolean says whether the text was recovered."""
+    fields = trusted_typed_fields()
+    if "text" not in fields and "remove_files" not in fields:
+        return _new_form(assignment, state), False
+    form = SubmissionForm(formdata=fields)
+    form.configure(assignment, state.draft)
+    if not ops.valid_token(form.token.data):
+        form.token.data = ops.new_token()
+    return form, True
 
 
 def _upload_limit_bytes(assignment) -> int:
@@ -105,6 +120,10 @@ def _upload_limit_bytes(assignment) -> int:
 
 def _size_limit(assignment) -> str:
     return format_size(_upload_limit_bytes(assignment))
+
+
+def _request_limit() -> str:
+    return format_size(int(current_app.config.get("MAX_CONTENT_LENGTH") or 0))
 
 
 def _new_form(assignment, state) -> SubmissionForm:
@@ -141,6 +160,8 @@ def _render_participant(item: Item, state, form: SubmissionForm, *, status: int 
         outline_url=_outline_url(item),
         size_limit=format_size(assignment.max_file_bytes),
         upload_limit_bytes=_upload_limit_bytes(assignment),
+        request_limit_bytes=int(current_app.config.get("MAX_CONTENT_LENGTH") or 0),
+        request_limit=_request_limit() if current_app.config.get("MAX_CONTENT_LENGTH") else "",
     ), status
 
 
@@ -182,6 +203,7 @@ def assignment(item_id):
             late_policy_text=_late_policy_text(settings), outline_url=_outline_url(item),
             size_limit=format_size(settings.max_file_bytes),
             grading_url=_grading_url(item, settings) if can_grade(user, settings) else None,
+            settings_url=url_for("assignment_settings.edit", item_id=item.id) if can_grade(user, settings) else None,
             hidden_from_participants=not _participant_can_see(item),
         )
     if not _participant_can_see(item):
@@ -203,15 +225,23 @@ def _handle_post(item_id: int, action: str):
     state = ops.participant_state(settings, user)
 
     if _too_large():
-        # The body was not read: the typed text is lost; show the last saved draft and say so.
-        form = _new_form(settings, state)
-        message = _("The file is larger than %(limit)s.", limit=_size_limit(settings))
+        # Nothing is saved; what was typed comes back on the form when the body can be read back.
+        form, recovered = _recovered_form(settings, state)
+        message = _("The files are too large: each may be at most %(size)s, and all of them together "
+                    "at most %(total)s.", size=_size_limit(settings), total=_request_limit())
         if "files" in form:
             form.files.errors = [message]
-        notice = _("Nothing was saved: what you sent was too large to be read. "
-                   "The text below is your last saved draft.") if state.draft is not None else _(
-            "Nothing was saved: what you sent was too large to be read. Your typed text could not be "
-            "recovered; save drafts of long texts often.")
+        if "text" not in form:  # files only: nothing typed to lose
+            notice = _("Nothing was saved: the files were too large. Choose smaller files and send again.")
+        elif recovered:
+            notice = _("Nothing was saved: the files were too large. Your text is kept below; "
+                       "choose smaller files and send again.")
+        elif state.draft is not None:
+            notice = _("Nothing was saved: what you sent was too large to be read. "
+                       "The text below is your last saved draft.")
+        else:
+            notice = _("Nothing was saved: what you sent was too large to be read. Your typed text could not be "
+                       "recovered; save drafts of long texts often.")
         return _render_participant(item, state, form, status=413, notice=notice)
 
     form = _posted_form(settings, state)

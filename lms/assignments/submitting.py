@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -147,6 +148,15 @@ class ParticipantState:
     @property
     def can_hand_in(self) -> bool:
         return self.closed_reason is None
+
+    @property
+    def status(self) -> str:
+        """As on "my assignments": not started, draft saved, submitted, resubmission requested, graded."""
+        return _status(self.submission)[0]
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
 
     @property
     def latest(self) -> SubmissionVersion | None:
@@ -439,7 +449,7 @@ def status_label(status: str) -> str:
     return {
         NOT_STARTED: _("Not started"),
         DRAFT: _("Draft saved"),
-        SUBMITTED: _("Submitted"),
+        SUBMITTED: pgettext("status", "Submitted"),
         RESUBMIT: _("Resubmission requested"),
         GRADED: _("Graded"),
     }.get(status, status)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_skeleton as babel_format_skeleton
 from babel.dates import format_time as babel_format_time
 from flask import has_app_context, has_request_context
 from flask_babel import get_locale
@@ -137,7 +138,14 @@ def format_instant(value: datetime | None, zone_name: str | None = None, fmt: st
     zone_name = zone_name or viewer_timezone()
     zone = ZoneInfo(zone_name)
     locale = Locale.parse(str(_current_locale()))
-    if fmt == "medium":
+    if fmt == "weekday":
+        # With the weekday and a 24-hour time, in the locale's order:
+        # "Sun, Jul 21, 2024, 18:00", "2024년 7월 21일 (일) 18:00".
+        local = value.astimezone(zone)
+        date_text = babel_format_skeleton("yMMMEd", local, locale=locale)
+        time_text = babel_format_skeleton("Hm", local, locale=locale)
+        text = locale.datetime_formats["medium"].format(time_text, date_text)
+    elif fmt == "medium":
         # The locale's medium date with a short time: "Jul 22, 2024, 5:59 PM", no seconds.
         date_text = babel_format_date(value.astimezone(zone).date(), format="medium", locale=locale)
         time_text = babel_format_time(value, format="short", tzinfo=zone, locale=locale)
@@ -242,8 +250,8 @@ class DateWindow:
             return ""
         return _(
             "In your time zone: from %(start)s to %(end)s",
-            start=format_instant(self.starts_at, zone_name, "EEE d MMM y, HH:mm"),
-            end=format_instant(self.ends_at - timedelta(minutes=1), zone_name, "EEE d MMM y, HH:mm"),
+            start=format_instant(self.starts_at, zone_name, "weekday"),
+            end=format_instant(self.ends_at - timedelta(minutes=1), zone_name, "weekday"),
         )
 
 

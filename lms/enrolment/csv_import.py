@@ -56,6 +56,7 @@ class CsvFileError(ValueError):
 class TrackRef:
     id: int
     name: str
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class ModuleRef:
     title: str
     short_title: str | None
     track_id: int
+    archived: bool = False  # the module, or its track
 
     @property
     def display_title(self) -> str:
@@ -74,6 +76,7 @@ class ModuleRef:
 class GroupRef:
     id: int
     name: str
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ class ImportContext:
 
     def track_named(self, name: str) -> TrackRef | None:
         key = _fold(name)
-        return next((t for t in self.tracks if _fold(t.name) == key), None)
+        return next((t for t in sorted(self.tracks, key=lambda t: t.archived) if _fold(t.name) == key), None)
 
     def modules_named(self, name: str) -> list[ModuleRef]:
         key = _fold(name)
@@ -116,7 +119,7 @@ class ImportContext:
 
     def group_named(self, name: str) -> GroupRef | None:
         key = _fold(name)
-        return next((g for g in self.groups if _fold(g.name) == key), None)
+        return next((g for g in sorted(self.groups, key=lambda g: g.archived) if _fold(g.name) == key), None)
 
     def track(self, track_id: int | None) -> TrackRef | None:
         return next((t for t in self.tracks if t.id == track_id), None)
@@ -425,12 +428,20 @@ def _check_placement(row: RowResult, context: ImportContext, new_groups: dict[st
         track = context.track_named(track_name)
         if track is None:
             row.error("track", _("This program has no track “%(track)s”.", track=track_name))
+        elif track.archived:
+            row.error("track", _("The track “%(track)s” is archived: restore it first, or choose another.",
+                                 track=track.name))
+            track = None
         else:
             row.track_id = track.id
 
     if module_name:
-        candidates = context.modules_named(module_name)
-        if not candidates:
+        named = context.modules_named(module_name)
+        candidates = [m for m in named if not m.archived]  # a module of an archived track is archived too
+        if named and not candidates:
+            row.error("module", _("The module “%(module)s” is archived: restore it first, or choose another.",
+                                  module=module_name))
+        elif not candidates:
             row.error("module", _("This program has no module “%(module)s”.", module=module_name))
         elif track is not None:
             in_track = [m for m in candidates if m.track_id == track.id]
@@ -454,7 +465,10 @@ def _check_placement(row: RowResult, context: ImportContext, new_groups: dict[st
     group_name = re.sub(r"\s+", " ", values.get("group", "")).strip()
     if group_name and row.role == PARTICIPANT:
         group = context.group_named(group_name)
-        if group is not None:
+        if group is not None and group.archived:
+            row.error("group", _("The group “%(group)s” is archived: restore it first, or choose another.",
+                                 group=group.name))
+        elif group is not None:
             row.group_id = group.id
         elif len(group_name) <= MAX_LENGTHS["group"]:
             row.group_name = new_groups.setdefault(_fold(group_name), group_name)

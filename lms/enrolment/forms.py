@@ -55,7 +55,9 @@ class _PersonFields(FlaskForm):
     """Name, country, zone, organisation, job title: shared by invite and edit."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    country = SelectField(_l("Country"), validators=[DataRequired(message=_l("Choose the person's country."))])
+    # validate_choice=False: validate_country says it once, in the platform's words.
+    country = SelectField(_l("Country"), validate_choice=False,
+                          validators=[DataRequired(message=_l("Choose the person's country."))])
     timezone = SelectField(
         _l("Time zone"), validate_choice=False,
         description=_l("Left empty, the zone of the country is used when it has only one."),
@@ -81,7 +83,7 @@ class _PersonFields(FlaskForm):
                 raise ValidationError(_("Unknown time zone: choose one from the list."))
             field.data = zone
             return
-        if self.country.data:
+        if self.country.data and not self.country.errors:  # an unknown country has its own message
             zone = default_timezone_for_country(self.country.data)
             if zone is None:
                 raise ValidationError(
@@ -103,7 +105,7 @@ ROLE_COORDINATOR = "coordinator"
 
 class InviteForm(_PersonFields):
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)], render_kw={"type": "email"})
-    role = RadioField(_l("Role"), default=ROLE_PARTICIPANT)
+    role = RadioField(_l("Role"), default=ROLE_PARTICIPANT, validate_choice=False)  # see validate_role
     program = SelectField(_l("Program"), validate_choice=False)
     track = SelectField(_l("Track"), validate_choice=False)
     module = SelectField(_l("Module"), validate_choice=False)

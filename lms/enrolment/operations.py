@@ -79,6 +79,16 @@ def find_enrolment(user: User, program: Program) -> Enrolment | None:
 
 # --------------------------------------------------------------------------- enrolling
 
+def _check_same_program(program_id: int, track: Track | None, module: Module | None, group: Group | None) -> None:
+    """A placement never reaches into another program (the pages check this with a message first)."""
+    if track is not None and track.program_id not in (None, program_id):
+        raise ValueError("the track belongs to another program")
+    if module is not None and module.track.program_id not in (None, program_id):
+        raise ValueError("the module belongs to another program")
+    if group is not None and group.program_id not in (None, program_id):
+        raise ValueError("the group belongs to another program")
+
+
 def enrol_participant(
     user: User,
     program: Program,
@@ -98,6 +108,7 @@ def enrol_participant(
         raise AlreadyEnrolled(existing)
     if module is not None and track is None:
         track = module.track
+    _check_same_program(program.id, track, module, group)
     status = EnrolmentStatus.ACTIVE if user.has_accepted_invitation else EnrolmentStatus.INVITED
     enrolment = Enrolment(user=user, program=program, track=track, module=module, group=group, status=status.value)
     db.session.add(enrolment)
@@ -177,6 +188,25 @@ def resend_invitation(user: User, actor: User) -> str:
     return send_invitation(user, actor, " ".join(lines) or None)
 
 
+def resend_program_invitations(program: Program, actor: User) -> int:
+    """A fresh invitation to each participant of ``program`` who has not accepted yet (and is not
+    deactivated); returns how many were sent."""
+    people = db.session.scalars(
+        select(User)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(
+            Enrolment.program_id == program.id,
+            Enrolment.status == EnrolmentStatus.INVITED.value,
+            User.password_hash.is_(None),
+            User.deactivated_at.is_(None),
+        )
+        .order_by(User.id)
+    ).all()
+    for user in people:
+        resend_invitation(user, actor)
+    return len(people)
+
+
 # --------------------------------------------------------------------------- people
 
 def update_person(user: User, *, name, country, timezone, organisation, job_title, is_coordinator) -> None:
@@ -216,6 +246,7 @@ def update_enrolment(
     events = []
     if module is not None and track is None:
         track = module.track
+    _check_same_program(enrolment.program_id, track, module, group)
     if enrolment.track_id != (track.id if track else None) or enrolment.module_id != (module.id if module else None):
         events.append(
             EnrolmentEvent(
@@ -271,9 +302,13 @@ def load_import_context(program: Program, emails) -> csv_import.ImportContext:
     tracks_by_id = {t.id: t for t in tracks}
     modules_by_id = {m.id: m for m in modules}
     return csv_import.ImportContext(
-        tracks=[csv_import.TrackRef(t.id, t.name) for t in tracks],
-        modules=[csv_import.ModuleRef(m.id, m.title, m.short_title, m.track_id) for m in modules],
-        groups=[csv_import.GroupRef(g.id, g.name) for g in groups],
+        tracks=[csv_import.TrackRef(t.id, t.name, t.is_archived) for t in tracks],
+        modules=[
+            csv_import.ModuleRef(m.id, m.title, m.short_title, m.track_id,
+                                 m.is_archived or tracks_by_id[m.track_id].is_archived)
+            for m in modules
+        ],
+        groups=[csv_import.GroupRef(g.id, g.name, g.is_archived) for g in groups],
         people={
             p.email: csv_import.KnownPerson(p.id, p.email, p.name, p.has_accepted_invitation) for p in people
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
 from lms.accounts.models import User
@@ -175,10 +176,13 @@ def _fill_invite_choices(form: InviteForm, programs: list[Program]) -> None:
     group_choices = choices([], blank=_("No group"))
     trainer_choices = choices([], blank=_("Choose a module"))
     for program in programs:
-        track_choices += choices(((t.id, t.name) for t in program.tracks), optgroup=program.name)
+        track_choices += choices(((t.id, t.name) for t in program.tracks if not t.is_archived),
+                                 optgroup=program.name)
         group_choices += choices(((g.id, g.name) for g in program.groups if not g.is_archived),
                                  optgroup=program.name)
         for track in program.tracks:
+            if track.is_archived:
+                continue
             label = f"{program.name} — {track.name}"
             pairs = [(m.id, m.title) for m in track.modules if not m.is_archived]
             module_choices += choices(pairs, optgroup=label)
@@ -189,8 +193,19 @@ def _fill_invite_choices(form: InviteForm, programs: list[Program]) -> None:
     form.trainer_module.choices = trainer_choices
 
 
-def _check_placement(program: Program, *, track_field, module_field, group_field):
-    """The chosen track, module and group, checked against the program; errors go next to the fields."""
+def _archived_message(kind: str) -> str:
+    return {
+        "track": _("This track is archived. Restore it on the program page first, or choose another one."),
+        "module": _("This module is archived. Restore it first, or choose another one."),
+        "group": _("This group is archived. Restore it first, or choose another one."),
+    }[kind]
+
+
+def _check_placement(program: Program, *, track_field, module_field, group_field, current: Enrolment | None = None):
+    """The chosen track, module and group, checked against the program; errors go next to the fields.
+
+    Archived ones are refused, except the enrolment's ``current`` ones (nothing is moved by saving).
+    """
     track = module = group = None
     ok = True
     if track_field.data:
@@ -198,10 +213,16 @@ def _check_placement(program: Program, *, track_field, module_field, group_field
         if track is None or track.program_id != program.id:
             track_field.errors.append(_("This track is not part of %(program)s.", program=program.name))
             track, ok = None, False
+        elif track.is_archived and (current is None or current.track_id != track.id):
+            track_field.errors.append(_archived_message("track"))
+            track, ok = None, False
     if module_field.data:
         module = db.session.get(Module, _int(module_field.data) or 0)
         if module is None or module.track.program_id != program.id:
             module_field.errors.append(_("This module is not part of %(program)s.", program=program.name))
+            module, ok = None, False
+        elif (module.is_archived or module.track.is_archived) and (current is None or current.module_id != module.id):
+            module_field.errors.append(_archived_message("module"))
             module, ok = None, False
         elif track is not None and module.track_id != track.id:
             module_field.errors.append(
@@ -215,6 +236,9 @@ def _check_placement(program: Program, *, track_field, module_field, group_field
         group = db.session.get(Group, _int(group_field.data) or 0)
         if group is None or group.program_id != program.id:
             group_field.errors.append(_("This group is not part of %(program)s.", program=program.name))
+            group, ok = None, False
+        elif group.is_archived and (current is None or current.group_id != group.id):
+            group_field.errors.append(_archived_message("group"))
             group, ok = None, False
     return ok, track, module, group
 
@@ -248,6 +272,9 @@ def invite_person():
             if program is None:
                 form.program.errors.append(_("Choose the program to enrol them in."))
                 ok = False
+            elif program.is_archived:
+                form.program.errors.append(_("This program is archived. Restore it first to enrol people in it."))
+                ok = False
             else:
                 ok, track, module, group = _check_placement(
                     program, track_field=form.track, module_field=form.module, group_field=form.group
@@ -263,6 +290,9 @@ def invite_person():
             module = db.session.get(Module, _int(form.trainer_module.data) or 0)
             if module is None:
                 form.trainer_module.errors.append(_("Choose the module they train."))
+                ok = False
+            elif module.is_archived or module.track.is_archived or module.track.program.is_archived:
+                form.trainer_module.errors.append(_archived_message("module"))
                 ok = False
         if ok:
             try:
@@ -340,15 +370,40 @@ def program_people(program_id):
                            filtered=filtered)
 
 
+@bp.post("/programs/<int:program_id>/people/resend-invitations")
+@coordinator_required
+def resend_program_invitations(program_id):
+    """A fresh invitation link to every participant of the program who has not accepted yet."""
+    program = _get_or_404(Program, program_id)
+    count = operations.resend_program_invitations(program, current_user)
+    db.session.commit()
+    if count:
+        flash(ngettext("A fresh invitation was sent to %(num)d person. Their earlier link no longer works.",
+                       "A fresh invitation was sent to %(num)d people. Their earlier links no longer work.",
+                       count), "success")
+    else:
+        flash(_("Everyone in this program has accepted their invitation."), "info")
+    return redirect(url_for("enrolment.program_people", program_id=program.id))
+
+
 # --------------------------------------------------------------------------- edit an enrolment
 
-def _fill_enrolment_choices(form: EnrolmentForm, program: Program) -> None:
-    form.track.choices = choices(((t.id, t.name) for t in program.tracks), blank=_("No track"))
+def _fill_enrolment_choices(form: EnrolmentForm, program: Program, enrolment: Enrolment) -> None:
+    """Active tracks, modules and groups, and the enrolment's own even when archived (marked so)."""
+
+    def label(record, text):
+        return _("%(name)s (archived)", name=text) if record.is_archived else text
+
+    tracks = [t for t in program.tracks if not t.is_archived or t.id == enrolment.track_id]
+    form.track.choices = choices(((t.id, label(t, t.name)) for t in tracks), blank=_("No track"))
     module_choices = choices([], blank=_("No module"))
     for track in program.tracks:
-        module_choices += choices(((m.id, m.title) for m in track.modules), optgroup=track.name)
+        modules = [m for m in track.modules
+                   if (not m.is_archived and not track.is_archived) or m.id == enrolment.module_id]
+        module_choices += choices(((m.id, label(m, m.title)) for m in modules), optgroup=track.name)
     form.module.choices = module_choices
-    form.group.choices = choices(((g.id, g.name) for g in program.groups), blank=_("No group"))
+    groups = [g for g in program.groups if not g.is_archived or g.id == enrolment.group_id]
+    form.group.choices = choices(((g.id, label(g, g.name)) for g in groups), blank=_("No group"))
 
 
 @bp.route("/enrolments/<int:enrolment_id>/edit", methods=["GET", "POST"])
@@ -357,7 +412,7 @@ def edit_enrolment(enrolment_id):
     enrolment = _get_or_404(Enrolment, enrolment_id)
     program = enrolment.program
     form = EnrolmentForm(current_status=enrolment.status)
-    _fill_enrolment_choices(form, program)
+    _fill_enrolment_choices(form, program, enrolment)
     if request.method == "GET":
         form.track.data = str(enrolment.track_id or "")
         form.module.data = str(enrolment.module_id or "")
@@ -367,7 +422,7 @@ def edit_enrolment(enrolment_id):
     conflict = None
     if form.validate_on_submit():
         ok, track, module, group = _check_placement(
-            program, track_field=form.track, module_field=form.module, group_field=form.group
+            program, track_field=form.track, module_field=form.module, group_field=form.group, current=enrolment
         )
         if ok:
             try:
@@ -459,6 +514,20 @@ def import_csv(program_id):
                 else:
                     return _render_preview(program, preview, text, CsvUploadForm(formdata=None))
     return render_template("enrolment/import_upload.html", program=program, form=form)
+
+
+@bp.get("/programs/<int:program_id>/import/template.csv")
+@coordinator_required
+def import_template(program_id):
+    """An empty file with the columns the import reads, to fill in a spreadsheet."""
+    program = _get_or_404(Program, program_id)
+    header = "name,email,country,time zone,track,module,group,role,organisation,job title\r\n"
+    filename = f"import-{secure_filename(program.code) or program.id}.csv"
+    return Response(
+        "\ufeff" + header,  # the byte order mark makes spreadsheets read it as UTF-8
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _confirm_import(program):

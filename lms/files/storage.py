@@ -15,9 +15,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, send_file
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
+from werkzeug.http import parse_date, parse_range_header
+from werkzeug.utils import send_file as werkzeug_send_file
 
 from lms.extensions import db
 from lms.files.models import StoredFile
@@ -143,20 +145,79 @@ def file_path(stored: StoredFile) -> Path:
 
 
 def send_stored_file(stored: StoredFile, *, inline: bool | None = None):
-    """Serve a stored file. Range requests are honoured, so a broken download resumes."""
+    """Serve a stored file. Range requests are honoured, so a broken download resumes.
+
+    * One byte range (``bytes=100-``, ``bytes=100-199``, ``bytes=-500``): 206 with
+      ``Content-Range``, when ``If-Range`` (the file's ETag or Last-Modified) is absent
+      or still matches; a changed file is sent whole (200).
+    * A range that starts past the end: 416 with ``Content-Range: bytes */<size>``
+      (what download managers read to learn that the file is complete).
+    * Several ranges, another unit or an unreadable header: the header is ignored and
+      the whole file is sent (200), as HTTP allows; never an error.
+    * HEAD gives the headers (size, ETag, ``Accept-Ranges: bytes``) without the body.
+    """
+    path = file_path(stored)
+    if not path.is_file():
+        abort(404)
     if inline is None:
         inline = stored.content_type in INLINE_TYPES
-    response = send_file(
-        file_path(stored),
+    environ = request.environ
+    header = environ.get("HTTP_RANGE")
+    if header is not None:
+        parsed = parse_range_header(header)
+        if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+            environ = {key: value for key, value in environ.items() if key != "HTTP_RANGE"}
+        elif request.method == "GET" and _if_range_holds(environ, stored) \
+                and parsed.range_for_length(stored.size) is None:
+            return _range_not_satisfiable(stored)
+    response = werkzeug_send_file(
+        path,
+        environ,
         mimetype=stored.content_type,
         as_attachment=not inline,
         download_name=stored.original_name,
         conditional=True,
         etag=stored.sha256,
+        last_modified=stored.created_at,
         max_age=0,
+        response_class=current_app.response_class,
+        use_x_sendfile=current_app.config.get("USE_X_SENDFILE", False),
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"
     if not inline:
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def _if_range_holds(environ, stored: StoredFile) -> bool:
+    """True without ``If-Range``, or when it names this very file (its strong ETag, or its date)."""
+    value = (environ.get("HTTP_IF_RANGE") or "").strip()
+    if not value:
+        return True
+    if value.startswith(("\"", "W/")):
+        return value == f'"{stored.sha256}"'  # weak validators never match If-Range
+    when = parse_date(value)
+    return when is not None and stored.created_at is not None \
+        and int(when.timestamp()) == int(stored.created_at.timestamp())
+
+
+def _range_not_satisfiable(stored: StoredFile):
+    response = current_app.response_class(
+        _("The requested part is outside the file (%(size)s bytes).", size=stored.size),
+        status=416, mimetype="text/plain",
+    )
+    response.headers["Content-Range"] = f"bytes */{stored.size}"
+    response.headers["Accept-Ranges"] = "bytes"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def delivers_first_byte(response) -> bool:
+    """True when ``response`` sends the file from its first byte: the whole file (200) or a part
+    starting at byte 0 (206). What counts as "downloaded"; the ranges that resume it do not."""
+    if request.method != "GET":
+        return False
+    if response.status_code == 200:
+        return True
+    return response.status_code == 206 and (response.headers.get("Content-Range") or "").startswith("bytes 0-")

@@ -195,9 +195,14 @@ def load_outline(scope: Scope) -> Outline:
         select(Completion.item_id, func.count(Completion.id))
         .where(Completion.item_id.in_(ids)).group_by(Completion.item_id)
     ).all())
+    items_by_id = {item.id: item for item in items}
+    # Prerequisites in the program-wide units (e.g. the orientation): one more query for all of them.
+    outside = {i for item in items for i in item.prerequisite_ids if i not in items_by_id}
+    if outside:
+        items_by_id.update({item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(outside)))})
     return Outline(
         units=units,
-        items_by_id={item.id: item for item in items},
+        items_by_id=items_by_id,
         question_counts=question_counts,
         completion_counts=completion_counts,
         archived_units=sum(1 for unit in units if unit.is_archived),
@@ -348,12 +353,25 @@ def unit_choices(scope: Scope, current_unit_id: int | None = None) -> list[tuple
     return choices
 
 
+def prerequisite_scopes(scope: Scope) -> list[Scope]:
+    """Where an item's prerequisites may come from: its own scope and, for a module's item, the
+    program-wide units every participant takes first (e.g. "finish the orientation quiz")."""
+    if scope.module_id is None:
+        return [scope]
+    return [Scope(scope.program_id, None), scope]
+
+
+def prerequisite_candidates(scope: Scope) -> list[Item]:
+    return [candidate for each in prerequisite_scopes(scope) for candidate in scope_items(each)]
+
+
 def prerequisite_choices(scope: Scope, item: Item | None = None) -> list[tuple[int, str]]:
-    """Other items of the scope an item may require: active ones, and current prerequisites."""
+    """Other items an item may require (its scope's and, for a module, the program-wide ones):
+    active ones, and current prerequisites."""
     current = set(item.prerequisite_ids) if item is not None else set()
-    units = {unit.id: unit for unit in scope_units(scope)}
+    units = {unit.id: unit for each in prerequisite_scopes(scope) for unit in scope_units(each)}
     choices = []
-    for candidate in scope_items(scope):
+    for candidate in prerequisite_candidates(scope):
         if item is not None and candidate.id == item.id:
             continue
         unit = units[candidate.unit_id]
@@ -632,10 +650,11 @@ def set_prerequisites(item: Item, required_ids) -> None:
         raise AuthoringError("prerequisites", _("An item cannot require itself."))
     scope = Scope.of(item.unit)
     if required_ids:
-        candidates = {candidate.id: candidate for candidate in scope_items(scope)}
+        candidates = {candidate.id: candidate for candidate in prerequisite_candidates(scope)}
         unknown = [i for i in required_ids if i not in candidates]
         if unknown:
-            raise AuthoringError("prerequisites", _("Choose items of the same module."))
+            raise AuthoringError("prerequisites",
+                                 _("Choose items of the same module or of the program-wide units."))
         if item.id is not None:
             graph = _prerequisite_graph(scope)
             graph[item.id] = set(required_ids)

@@ -272,9 +272,20 @@ def compute_progress(user_id: int, outline: Outline, completions: dict[int, Comp
             progress.optional_done += completion is not None
         if overdue:
             progress.overdue.append(item)
-        if progress.next_item is None and state.state in (OPEN, OVERDUE):
-            progress.next_item = item
+    progress.next_item = _next_item(outline.items, progress.states)
     return progress
+
+
+def _next_item(items: list[Item], states: dict[int, ItemState]) -> Item | None:
+    """Where the participant left off: the first open (or overdue) item in outline order, passing
+    over optional items before the furthest item already done (the ones the participant chose to
+    skip); when only such skipped items are left, the first of them."""
+    furthest_done = max((index for index, item in enumerate(items) if states[item.id].is_done), default=-1)
+    startable = [(index, item) for index, item in enumerate(items) if states[item.id].state in (OPEN, OVERDUE)]
+    for index, item in startable:
+        if item.required or index > furthest_done:
+            return item
+    return startable[0][1] if startable else None
 
 
 def module_progress(user_ids, module, now: datetime | None = None, outline: Outline | None = None

@@ -222,9 +222,15 @@ def take(item_id):
     unit = item.unit
     require(can_view_unit(current_user, unit))
     learner = is_learner(current_user, unit)
-    if learner and not visible_to_participants(item):
+    if learner and not _visible(item):
         abort(404)
     return _render_take(item, learner=learner)
+
+
+def _visible(item: Item) -> bool:
+    """Hidden or archived quizzes (or units, or modules) do not exist for participants."""
+    module = item.unit.module
+    return visible_to_participants(item) and (module is None or module.archived_at is None)
 
 
 def _render_take(item: Item, *, learner: bool, status: int = 200):
@@ -238,9 +244,9 @@ def _render_take(item: Item, *, learner: bool, status: int = 200):
         ), status
     lock = _participant_lock(item)
     summary = quiz.attempt_summary(item, current_user)
-    if lock.is_locked:
+    if lock.is_locked:  # why it is locked and what unlocks it, never the questions
         return render_template("learning/quiz/take.html", mode="locked", lock=lock, summary=summary,
-                               questions=[], **context), status
+                               questions=[], **context), 403
     questions = quiz.questions_of(item) if summary.can_attempt else []
     form = SubmitQuizForm(formdata=None, expected_number=summary.next_number)
     return render_template(
@@ -258,7 +264,7 @@ def submit(item_id):
     require(can_view_unit(current_user, unit))
     # Only participants answer; trainers and coordinators preview.
     require(is_learner(current_user, unit))
-    if not visible_to_participants(item):
+    if not _visible(item):
         abort(404)
     lock = _participant_lock(item)
     if lock.is_locked:

@@ -24,7 +24,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -32,13 +32,13 @@ from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.core.database import utcnow
-from lms.core.errors import render_error
+from lms.core.errors import render_error, wants_json
 from lms.core.permissions import authenticated, require
 from lms.core.timezones import country_name
 from lms.enrolment.models import Enrolment
 from lms.extensions import db
 from lms.files.models import StoredFile
-from lms.files.storage import send_stored_file
+from lms.files.storage import delivers_first_byte, send_stored_file
 from lms.learning import offline_package
 from lms.learning.access import (
     LEARNING_STATUSES,
@@ -159,8 +159,22 @@ def _load_item_view(item_id: int) -> ItemView:
 
 
 def _locked_page(view: ItemView):
-    """Why the item is locked and what unlocks it: never its content."""
-    return render_template("learning/locked.html", view=view, item=view.item, lock=view.state.lock), 403
+    """Why the item is locked and what unlocks it: never its content (nor, for JSON clients, more than
+    the title, the reasons, the opening date and the items to complete first)."""
+    lock = view.state.lock
+    if wants_json():
+        return jsonify({"error": {
+            "code": 403,
+            "message": _("This item is locked for now."),
+            "item": {"id": view.item.id, "title": view.item.title},
+            "reasons": list(lock.reasons),
+            "opens_at": lock.opens_at.isoformat() if lock.opens_at else None,
+            "complete_first": [
+                {"id": required.id, "title": required.title, "url": url_for("learning.item", item_id=required.id)}
+                for required in lock.missing_prerequisites
+            ],
+        }}), 403
+    return render_template("learning/locked.html", view=view, item=view.item, lock=lock, now=utcnow()), 403
 
 
 def _allowed_or_locked(view: ItemView):
@@ -376,8 +390,9 @@ def download(item_id):
     Downloads are GETs, yet they record the "downloaded" completion: that
     records a fact (the participant fetched the file), not a change the
     participant asked for, and repeating it changes nothing (completion is
-    idempotent). Only a full download, or a ranged one that starts at the
-    first byte, counts; the ranges that resume it do not record again.
+    idempotent). Only a response that sends the file from its first byte
+    counts (the whole file, or a part starting at byte 0); the ranges that
+    resume it, HEAD requests and 304/416 answers do not record.
     """
     view = _load_item_view(item_id)
     locked = _allowed_or_locked(view)
@@ -386,19 +401,15 @@ def download(item_id):
     item = view.item
     if item.kind != ItemKind.FILE.value or item.file is None:
         abort(404)
-    if view.learner and item.completion_rule == CompletionRule.DOWNLOAD.value and _starts_at_first_byte():
-        record_completion(current_user._get_current_object(), item, "downloaded")
-        db.session.commit()
-    return send_stored_file(item.file, inline=False)
-
-
-def _starts_at_first_byte() -> bool:
-    if "Range" not in request.headers:
-        return True
-    ranges = request.range
-    if ranges is None or not ranges.ranges:
-        return True  # an unreadable Range header: the whole file is sent
-    return ranges.ranges[0][0] == 0
+    response = send_stored_file(item.file, inline=False)
+    if view.learner and item.completion_rule == CompletionRule.DOWNLOAD.value and delivers_first_byte(response):
+        try:
+            record_completion(current_user._get_current_object(), item, "downloaded")
+            db.session.commit()
+        except Exception:
+            response.close()
+            raise
+    return response
 
 
 @bp.get("/items/<int:item_id>/files/<int:file_id>")

@@ -59,3 +59,14 @@ def role_in_session(user, session: LiveSession) -> str:
     if is_session_trainer(user, session):
         return "trainer"
     return "participant"
+
+
+def release_lock(user, session: LiveSession):
+    """The release rules of the session's item (an opening date, items to complete first) for a
+    participant: a ``Lock`` that is locked, or None. Those who run the session are never locked out."""
+    from lms.learning.progress import lock_for_user
+
+    if session.item is None or can_moderate(user, session):
+        return None
+    lock = lock_for_user(user, session.item)
+    return lock if lock.is_locked else None

@@ -18,7 +18,7 @@ def room(session_id: int):
 
     from lms.extensions import db
     from lms.live import room as live_room
-    from lms.live.access import can_join, can_moderate
+    from lms.live.access import can_join, can_moderate, release_lock
     from lms.live.models import LiveSession, Phase
 
     session = db.session.get(LiveSession, session_id)
@@ -27,6 +27,8 @@ def room(session_id: int):
     if session.phase != Phase.ONLINE.value:  # an offline session has no room: its own page instead
         return redirect(url_for("offline.session", session_id=session.id))
     require(can_join(current_user, session))
+    if release_lock(current_user, session) is not None:  # the item's page says why and what unlocks it
+        return redirect(url_for("learning.item", item_id=session.item_id))
     return render_template("live/room.html", session=session, record=live_room.room_record(session),
                            moderator=can_moderate(current_user, session),
                            muted=live_room.is_muted(session, current_user))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 from flask import current_app, g, render_template
@@ -15,7 +16,10 @@ from lms.mail.senders import get_sender
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 12
+# With the back-off below (1, 2, 4 … minutes, then every six hours), 20 attempts keep a message
+# trying for about three days: a mail server down over a weekend loses nothing. After that it
+# waits in the outbox until ``flask lms send-mail --retry-failed``.
+MAX_ATTEMPTS = 20
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
@@ -90,6 +94,29 @@ def deliver_pending(limit: int = 100) -> tuple[int, int]:
     return sent, failed
 
 
+def given_up_count() -> int:
+    """Messages that failed ``MAX_ATTEMPTS`` times and wait for ``retry_given_up``."""
+    from sqlalchemy import func
+
+    return db.session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= MAX_ATTEMPTS
+        )
+    ) or 0
+
+
+def retry_given_up() -> int:
+    """Give every message that was given up a fresh set of attempts, due now; returns how many."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= MAX_ATTEMPTS)
+        .values(attempts=0, next_attempt_at=utcnow(), claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
 def _deliver_safely() -> None:
     try:
         deliver_pending()
@@ -107,9 +134,14 @@ def _deliver_in_background(app) -> None:
 def register_request_delivery(app) -> None:
     """Deliver what a request queued once that request has committed.
 
-    In the served app this runs in a background greenlet, so the response
-    does not wait for the mail server (and its timing reveals nothing, e.g.
-    whether a password-reset address has an account). Tests deliver inline.
+    In the served app this runs in the background, so the response does not
+    wait for the mail server (and its timing reveals nothing, e.g. whether a
+    password-reset address has an account). Tests deliver inline.
+
+    A ``threading.Thread``: under gunicorn's gevent worker ``threading`` is
+    monkey-patched and it is a greenlet; under ``flask run`` (no gevent hub
+    running) it is a real thread. A greenlet spawned there would never run,
+    and the mail would wait for the next ``flask lms send-mail``.
     """
 
     @app.teardown_request
@@ -119,8 +151,6 @@ def register_request_delivery(app) -> None:
         # Anything the view left uncommitted was meant to be discarded: do not send it.
         db.session.rollback()
         if app.config.get("MAIL_DELIVER_IN_BACKGROUND", True):
-            from lms.extensions import socketio
-
-            socketio.start_background_task(_deliver_in_background, app)
+            threading.Thread(target=_deliver_in_background, args=(app,), name="lms-mail", daemon=True).start()
         else:
             _deliver_safely()

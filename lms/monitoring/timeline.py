@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -52,8 +53,8 @@ MESSAGE = "message"
 def kind_labels() -> dict[str, str]:
     return {
         ENROLMENT: _("Enrolment"),
-        COMPLETION: _("Completed"),
-        SUBMISSION: _("Submitted"),
+        COMPLETION: pgettext("activity", "Completed"),
+        SUBMISSION: pgettext("activity", "Submitted"),
         GRADE: _("Grade"),
         QUIZ: _("Quiz"),
         ATTENDANCE: _("Attendance"),

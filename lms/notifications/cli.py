@@ -1,8 +1,8 @@
 """Notification commands.
 
 * ``flask lms send-digests``: the trainers' daily email of new submissions (run it daily from cron).
-* ``flask lms send-due-notifications``: the reminders (deadlines, live sessions, at-risk nudges) and
-  daily notification digests due now, each claimed so it is never sent twice (the server's scheduler
+* ``flask lms send-due-notifications``: the reminders (deadlines, live sessions, at-risk nudges),
+  daily notification digests and trainers' submission digests (at their digest hour) due now, each claimed so it is never sent twice (the server's scheduler
   does the same every minute; run it from cron when the scheduler is off).
 """
 
@@ -41,7 +41,7 @@ def register(group: click.Group) -> None:
         from lms.notifications.reminders import send_due_notifications
 
         try:
-            counts = send_due_notifications(at_risk=not no_at_risk)
+            counts = send_due_notifications(at_risk=not no_at_risk, submission_digests=True)
         except Exception:
             db.session.rollback()
             raise

@@ -147,6 +147,19 @@ def build_submission_digests(now: datetime | None = None) -> list[TrainerDigest]
     return list(digests.values())
 
 
+def _queue_submission_digest(digest: TrainerDigest) -> None:
+    """The digest email, in the trainer's language and zone, into the outbox."""
+    trainer = digest.trainer
+    with force_locale(trainer.locale or "en"):
+        for digest_module in digest.modules.values():
+            for digest_assignment in digest_module.assignments.values():
+                for entry in digest_assignment.entries:
+                    entry.when = format_instant(entry.submitted_at, zone_name=trainer.timezone or "UTC")
+        subject = ngettext("%(num)d new submission to grade", "%(num)d new submissions to grade",
+                           digest.count)
+        queue_email(trainer.email, subject, "mail/submissions_digest.txt", trainer=trainer, digest=digest)
+
+
 def send_submission_digests(now: datetime | None = None) -> int:
     """Queue one digest email per trainer with new submissions and record the run; returns how many.
 
@@ -161,14 +174,7 @@ def send_submission_digests(now: datetime | None = None) -> int:
     digests = build_submission_digests(now)
     for digest in digests:
         trainer = digest.trainer
-        with force_locale(trainer.locale or "en"):
-            for digest_module in digest.modules.values():
-                for digest_assignment in digest_module.assignments.values():
-                    for entry in digest_assignment.entries:
-                        entry.when = format_instant(entry.submitted_at, zone_name=trainer.timezone or "UTC")
-            subject = ngettext("%(num)d new submission to grade", "%(num)d new submissions to grade",
-                               digest.count)
-            queue_email(trainer.email, subject, "mail/submissions_digest.txt", trainer=trainer, digest=digest)
+        _queue_submission_digest(digest)
         run = runs.get(trainer.id)
         if run is None:
             db.session.add(DigestRun(user_id=trainer.id, kind=SUBMISSIONS, last_sent_at=now))
@@ -176,6 +182,66 @@ def send_submission_digests(now: datetime | None = None) -> int:
             run.last_sent_at = now
     db.session.flush()
     return len(digests)
+
+
+def send_due_submission_digests(now: datetime | None = None) -> int:
+    """The trainers' daily digests that are due now (the scheduler and ``send-due-notifications``).
+
+    A trainer's digest is due once a day, at ``NOTIFICATION_DIGEST_HOUR`` in their own zone, when
+    something new was submitted before that hour and no digest was sent since it (what comes later
+    waits for the next day's). Each trainer is one short
+    transaction, committed here, that first claims the run (an UPDATE matching only an older run,
+    or the INSERT of a first one): two senders at once never email a trainer twice.
+    """
+    import logging
+
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    log = logging.getLogger(__name__)
+    now = now or utcnow()
+    hour = current_app.config.get("NOTIFICATION_DIGEST_HOUR", DEFAULT_DIGEST_HOUR)
+    runs = dict(db.session.execute(
+        select(DigestRun.user_id, DigestRun.last_sent_at).where(DigestRun.kind == SUBMISSIONS)).all())
+    due = []
+    for digest in build_submission_digests(now):
+        slot = digest_slot(now, digest.trainer.timezone, hour)
+        last = runs.get(digest.trainer.id)
+        if last is not None and last >= slot:
+            continue  # this day's digest went already
+        entries = [entry for m in digest.modules.values() for a in m.assignments.values() for entry in a.entries]
+        if not any(entry.submitted_at < slot for entry in entries):
+            continue  # all came after the digest hour: they wait for the next one
+        due.append((digest, slot, last is not None))
+    db.session.commit()  # end the reading transaction: each trainer's claim starts its own
+    sent = 0
+    for digest, slot, had_run in due:
+        trainer_id = digest.trainer.id
+        try:
+            if had_run:
+                claimed = db.session.execute(
+                    update(DigestRun)
+                    .where(DigestRun.user_id == trainer_id, DigestRun.kind == SUBMISSIONS,
+                           DigestRun.last_sent_at < slot)
+                    .values(last_sent_at=now).execution_options(synchronize_session=False)
+                ).rowcount == 1
+            else:
+                try:
+                    db.session.add(DigestRun(user_id=trainer_id, kind=SUBMISSIONS, last_sent_at=now))
+                    db.session.flush()
+                    claimed = True
+                except IntegrityError:
+                    claimed = False
+            if not claimed:
+                db.session.rollback()
+                continue
+            _queue_submission_digest(digest)
+            db.session.commit()
+            sent += 1
+        except Exception:
+            db.session.rollback()
+            log.exception("The submissions digest of trainer %s failed; it is retried on the next run", trainer_id)
+    return sent
 
 
 # --------------------------------------------------------------------------

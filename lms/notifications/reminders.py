@@ -384,17 +384,18 @@ def collect_due_reminders(now: datetime, *, at_risk: bool = True) -> list[DueRem
     return reminders
 
 
-def send_due_notifications(now: datetime | None = None, *, at_risk: bool = True, digests: bool = True
-                           ) -> dict[str, int]:
+def send_due_notifications(now: datetime | None = None, *, at_risk: bool = True, digests: bool = True,
+                           submission_digests: bool = False) -> dict[str, int]:
     """Send the reminders due now and the daily digests due now; returns counts by kind.
 
     Commits (each reminder and each digest in its own transaction). ``at_risk``:
     also evaluate eligibility for the weekly nudges (the scheduler does it
     hourly, not every minute). Counts: ``deadline_reminder``, ``live_reminder``,
     ``at_risk_nudge``, ``digests``, ``skipped`` (claimed by another sender),
-    ``failed``.
+    ``failed``; with ``submission_digests`` (the scheduler and the command) also the trainers' daily
+    digests of new submissions due now (``submission_digests``: at their digest hour).
     """
-    from lms.notifications.digest import send_notification_digests
+    from lms.notifications.digest import send_due_submission_digests, send_notification_digests
 
     now = now or utcnow()
     counts: Counter = Counter({kinds.DEADLINE_REMINDER: 0, kinds.LIVE_REMINDER: 0, kinds.AT_RISK_NUDGE: 0,
@@ -402,4 +403,6 @@ def send_due_notifications(now: datetime | None = None, *, at_risk: bool = True,
     send_reminders(collect_due_reminders(now, at_risk=at_risk), now, counts)
     if digests:
         counts["digests"] += send_notification_digests(now)
+    if submission_digests:
+        counts["submission_digests"] = send_due_submission_digests(now)
     return dict(counts)

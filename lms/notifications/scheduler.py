@@ -112,7 +112,7 @@ def _send_due(*, at_risk: bool = True):
     from lms.mail.operations import deliver_pending
     from lms.notifications.reminders import send_due_notifications
 
-    counts = send_due_notifications(at_risk=at_risk)
+    counts = send_due_notifications(at_risk=at_risk, submission_digests=True)
     sent = sum(value for key, value in counts.items() if key not in ("skipped", "failed"))
     if sent:
         log.info("Scheduler sent %s", {key: value for key, value in counts.items() if value})

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -316,3 +325,15 @@ def saved_values(form: VersionedForm, record) -> list[tuple[str, str]]:
             shown = value
         rows.append((str(f.label.text), "—" if shown in (None, "") else str(shown)))
     return rows
+
+
+class GroupMembersForm(FlaskForm):
+    """Participants of the program to put in a group (people in another group move to this one)."""
+
+    enrolments = SelectMultipleField(_l("Participants"), coerce=int, validate_choice=False)
+    note = StringField(_l("Note (why)"), validators=[Optional(), Length(max=2000)], filters=[blank_to_none],
+                       description=_l("Kept in each enrolment's history."))
+
+    def validate_enrolments(self, field):
+        if not field.data:
+            raise ValidationError(_l("Tick at least one participant."))

@@ -172,6 +172,65 @@ def update_program(program: Program, data: dict, version, actor=None) -> Program
     return program
 
 
+def next_edition_defaults(program: Program) -> dict:
+    """What a copy of ``program`` for its next edition starts from: the year moved on, the dates 52
+    weeks later (the same weekdays), the name and code with the new year when they contain the old."""
+    from datetime import timedelta
+
+    year = program.year + 1
+    shift = timedelta(weeks=52)
+
+    def next_year(text: str | None) -> str | None:
+        return text.replace(str(program.year), str(year)) if text else text
+
+    return {
+        "name": next_year(program.name),
+        "code": next_year(program.code) if str(program.year) in program.code else f"{program.code}-{year}",
+        "year": year,
+        "description": program.description,
+        "host_organisation_id": program.host_organisation_id,
+        "timezone": program.timezone,
+        "online_start": program.online_start + shift,
+        "online_end": program.online_end + shift,
+        "has_offline_phase": program.has_offline_phase,
+        "participation_terms": program.participation_terms,
+    }
+
+
+def copy_program(source: Program, data: dict, actor=None) -> Program:
+    """A new program from ``data`` with the set-up of ``source``: its active tracks (offline dates
+    moved as much as the online phase moved; dates to be announced stay so) and their active modules
+    with their field, organisation and trainers. People, groups and content are not copied."""
+    program = create_program(data, actor)
+    shift = program.online_start - source.online_start
+    tracks = db.session.scalars(
+        select(Track).where(Track.program_id == source.id, Track.archived_at.is_(None))
+        .order_by(Track.position, Track.id)
+    ).all()
+    for position, track in enumerate(tracks):
+        copy = Track(
+            program=program, name=track.name, description=track.description, position=position,
+            offline_start=track.offline_start + shift if track.offline_start else None,
+            offline_end=track.offline_end + shift if track.offline_end else None,
+            offline_location=track.offline_location, offline_timezone=track.offline_timezone,
+            capacity=track.capacity,
+        )
+        db.session.add(copy)
+        modules = [module for module in track.modules if not module.is_archived]
+        for module_position, module in enumerate(modules):
+            new_module = Module(
+                track=copy, field_id=module.field_id, organisation_id=module.organisation_id, title=module.title,
+                short_title=module.short_title, description=module.description, position=module_position,
+            )
+            db.session.add(new_module)
+            for link in module.trainer_links:
+                if link.user.deactivated_at is None:
+                    new_module.trainer_links.append(ModuleTrainer(user_id=link.user_id))
+    db.session.flush()
+    log.info("%s copied program %s to %s", getattr(actor, "email", None), source.id, program.id)
+    return program
+
+
 # Tracks -------------------------------------------------------------------------------
 
 

@@ -227,6 +227,21 @@ def group_members(group: Group) -> list[Enrolment]:
     ).unique().all()
 
 
+def group_candidates(group: Group) -> list[Enrolment]:
+    """Participants of the group's program who could join it: not in it, not withdrawn (one query)."""
+    return db.session.scalars(
+        select(Enrolment)
+        .join(User, Enrolment.user_id == User.id)
+        .where(
+            Enrolment.program_id == group.program_id,
+            (Enrolment.group_id != group.id) | Enrolment.group_id.is_(None),
+            Enrolment.status != EnrolmentStatus.WITHDRAWN.value,
+        )
+        .options(joinedload(Enrolment.user), joinedload(Enrolment.group), joinedload(Enrolment.module))
+        .order_by(Enrolment.group_id.is_not(None), User.name, User.id)
+    ).unique().all()
+
+
 def organisation_rows(include_archived: bool = False):
     """Organisations with how many modules they run and programs they host: three queries."""
     query = select(Organisation).order_by(Organisation.archived_at.is_not(None), Organisation.name)

@@ -10,13 +10,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms.accounts.models import User
 from lms.core.concurrency import EditConflict
 from lms.core.permissions import authenticated, coordinator_required, require
+from lms.enrolment.models import Enrolment
+from lms.enrolment.operations import update_enrolment
 from lms.extensions import db
 from lms.programs import operations as ops
 from lms.programs import queries
@@ -24,6 +28,7 @@ from lms.programs.access import can_manage_program, can_view_module
 from lms.programs.forms import (
     FieldForm,
     GroupForm,
+    GroupMembersForm,
     ModuleForm,
     OrganisationForm,
     ProgramForm,
@@ -181,6 +186,30 @@ def edit_program(program_id):
         cancel_url=url_for("programs.program_detail", program_id=program.id),
         archive_endpoint="programs.archive_program", restore_endpoint="programs.restore_program",
         record_args={"program_id": program.id},
+    )
+
+
+@bp.route("/programs/<int:program_id>/copy", methods=["GET", "POST"])
+@coordinator_required
+def copy_program(program_id):
+    """Set up the next edition from this one: the form starts from next year's values."""
+    source = _get_or_404(Program, program_id)
+    form = ProgramForm(host_choices=ops.host_organisation_choices(source.host_organisation_id))
+    if request.method == "GET":
+        form.process(data=ops.next_edition_defaults(source))
+    if form.validate_on_submit():
+        program, _conflict = _save(form, lambda: ops.copy_program(source, form.program_data(), current_user),
+                                   unique_field="code")
+        if program is not None:
+            flash(_("Program “%(name)s” created from “%(source)s”, with its tracks, modules and trainers. "
+                    "Check the tracks' dates, then enrol its people.", name=program.name, source=source.name),
+                  "success")
+            return redirect(url_for("programs.program_detail", program_id=program.id))
+    return _render_form(
+        _("New edition of %(program)s", program=source.name), form, sections=PROGRAM_SECTIONS,
+        cancel_url=url_for("programs.program_detail", program_id=source.id), program=source,
+        intro=_("The new program gets this program's tracks (their offline dates moved as much as the online "
+                "phase), modules and trainers. Participants, groups and the online content are not copied."),
     )
 
 
@@ -389,8 +418,53 @@ def create_group(program_id):
 @coordinator_required
 def group_detail(group_id):
     group = _get_or_404(Group, group_id)
+    return _render_group(group, GroupMembersForm(formdata=None))
+
+
+def _render_group(group, members_form, status=200):
     return render_template("programs/group_detail.html", group=group, program=group.program,
-                           members=queries.group_members(group))
+                           members=queries.group_members(group), candidates=queries.group_candidates(group),
+                           members_form=members_form), status
+
+
+@bp.post("/groups/<int:group_id>/members")
+@coordinator_required
+def add_group_members(group_id):
+    """Put ticked participants of the program in this group; each change is in their enrolment's history."""
+    group = _get_or_404(Group, group_id)
+    form = GroupMembersForm()
+    if group.is_archived:  # the page offers no form then: say why on it
+        flash(_("This group is archived. Restore it before adding people to it."), "error")
+        return redirect(url_for("programs.group_detail", group_id=group.id))
+    if not form.validate_on_submit():
+        return _render_group(group, form)
+    chosen = db.session.scalars(select(Enrolment).where(Enrolment.id.in_(form.enrolments.data))).all()
+    if len(chosen) != len(set(form.enrolments.data)) or any(e.program_id != group.program_id for e in chosen):
+        form.enrolments.errors.append(_("Choose participants of %(program)s.", program=group.program.name))
+        return _render_group(group, form)
+    moved = 0
+    for enrolment in chosen:
+        events = update_enrolment(enrolment, track=enrolment.track, module=enrolment.module, group=group,
+                                  status=enrolment.status, actor=current_user, note=form.note.data)
+        moved += bool(events)
+    db.session.commit()
+    flash(ngettext("%(num)d participant added to “%(group)s”.", "%(num)d participants added to “%(group)s”.",
+                   moved, group=group.name), "success")
+    return redirect(url_for("programs.group_detail", group_id=group.id))
+
+
+@bp.post("/groups/<int:group_id>/members/<int:enrolment_id>/remove")
+@coordinator_required
+def remove_group_member(group_id, enrolment_id):
+    """Take a participant out of this group (their enrolment stays; the change is in its history)."""
+    group = _get_or_404(Group, group_id)
+    enrolment = _get_or_404(Enrolment, enrolment_id)
+    if enrolment.group_id == group.id:
+        update_enrolment(enrolment, track=enrolment.track, module=enrolment.module, group=None,
+                         status=enrolment.status, actor=current_user, note=None)
+        db.session.commit()
+        flash(_("%(name)s is no longer in “%(group)s”.", name=enrolment.user.name, group=group.name), "success")
+    return redirect(url_for("programs.group_detail", group_id=group.id))
 
 
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])

@@ -462,3 +462,26 @@ def test_room_follows_the_items_release_rules(client, login, db, world):
     assert client.get(f"/live/{session.id}/room").status_code == 200
     login(client, world.trainer)
     assert client.get(f"/live/{session.id}/room").status_code == 200
+
+
+def test_socket_refuses_a_participant_while_the_item_is_locked(connect, live, db):
+    from lms.accounts.models import User
+    from lms.learning.completion import record_completion
+    from lms.learning.models import Item
+
+    world = live["world"]
+    unit = factories.make_unit(world.module)
+    lesson = factories.make_item(unit, "lesson", title="Read first")
+    session = factories.make_live_session(unit, title="Locked clinic", prerequisites=(lesson,))
+    db.session.commit()
+    session_id, lesson_id = session.id, lesson.id
+    locked = {**live, "id": session_id}
+    sock = connect(locked, "participant")
+    ack = call(sock, "join", session_id=session_id)
+    assert ack["ok"] is False and "locked" in ack["error"]
+    assert call(sock, "chat", session_id=session_id, text="let me in")["ok"] is False
+    trainer = connect(locked, "trainer")
+    assert call(trainer, "join", session_id=session_id)["ok"] is True
+    record_completion(db.session.get(User, live["participant"]), db.session.get(Item, lesson_id), "viewed")
+    db.session.commit()
+    assert call(sock, "join", session_id=session_id)["ok"] is True

@@ -10,17 +10,18 @@ commits, broadcasts the resulting room events, and always removes the database s
 from __future__ import annotations
 
 import logging
+import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room, rooms
 
 from lms.extensions import db, socketio
 from lms.live import attendance, room
-from lms.live.access import can_join, can_moderate
+from lms.live.access import can_join, can_moderate, release_lock
 from lms.live.models import LiveSession, Phase
 from lms.live.room import RoomError
 
@@ -44,12 +45,61 @@ def _same_origin(origin: str, host_url: str) -> bool:
 
 
 def broadcast(session: LiveSession, events) -> None:
-    for payload in room.serialize_events(session, [e for e in events if e is not None]):
+    for payload in room.serialize_events(session, [e for e in events if e is not None], fresh=True):
         emit("event", payload, to=room_name(session.id), namespace=NAMESPACE)
 
 
-def broadcast_presence(session: LiveSession) -> None:
-    emit("presence", room.presence(session), to=room_name(session.id), namespace=NAMESPACE)
+# Presence of a big room: every join and leave changes who is here, and the whole list goes to
+# everyone, so a broadcast costs (people in the room)²: 1000 people arriving at the start would
+# send gigabytes. From PRESENCE_BATCH_FROM people on, a room gets at most one presence broadcast
+# per interval (the state at the end of the interval, so the last change is never missed): one
+# second per PRESENCE_BATCH_PEOPLE_PER_SECOND people, between PRESENCE_BATCH_SECONDS (min, max).
+# Smaller rooms hear every change at once. The joiner always has it in its join ack.
+PRESENCE_BATCH_FROM = 100
+PRESENCE_BATCH_PEOPLE_PER_SECOND = 100
+PRESENCE_BATCH_SECONDS = (2.0, 10.0)
+_presence_sent: dict[int, float] = {}  # session id -> monotonic time of its last broadcast
+_presence_due: set[int] = set()  # session ids with a broadcast scheduled
+
+
+def _send_presence(session_id: int, presence: dict, *, in_request: bool = True) -> None:
+    _presence_sent[session_id] = time.monotonic()
+    if in_request:
+        emit("presence", presence, to=room_name(session_id), namespace=NAMESPACE)
+    else:
+        socketio.emit("presence", presence, to=room_name(session_id), namespace=NAMESPACE)
+
+
+def _send_presence_later(app, session_id: int, delay: float) -> None:
+    socketio.sleep(delay)
+    with app.app_context():
+        try:
+            _presence_due.discard(session_id)
+            session = db.session.get(LiveSession, session_id)
+            if session is not None:
+                _send_presence(session_id, room.presence(session), in_request=False)
+        except Exception:
+            log.exception("presence broadcast of live session %s failed", session_id)
+        finally:
+            _presence_due.discard(session_id)
+            db.session.remove()
+
+
+def broadcast_presence(session: LiveSession, presence: dict | None = None) -> None:
+    """Tell the room who is here now (``presence``: already computed in this transaction)."""
+    if session.id in _presence_due:  # a broadcast is coming, and it will read the state then
+        return
+    if presence is None:
+        presence = room.presence(session)
+    people = presence["counts"]["total"]
+    shortest, longest = PRESENCE_BATCH_SECONDS
+    interval = min(longest, max(shortest, people / PRESENCE_BATCH_PEOPLE_PER_SECOND))
+    wait = _presence_sent.get(session.id, float("-inf")) + interval - time.monotonic()
+    if people < PRESENCE_BATCH_FROM or wait <= 0:
+        _send_presence(session.id, presence)
+        return
+    _presence_due.add(session.id)
+    socketio.start_background_task(_send_presence_later, current_app._get_current_object(), session.id, wait)
 
 
 def _load_session(data) -> LiveSession:
@@ -58,6 +108,8 @@ def _load_session(data) -> LiveSession:
     session = db.session.get(LiveSession, room.as_id(data.get("session_id"), "session_id"))
     if session is None or session.archived_at is not None or not can_join(current_user, session):
         raise RoomError(_("You cannot join this session."))
+    if release_lock(current_user, session) is not None:
+        raise RoomError(_("This session's item is still locked for you: its page says what unlocks it."))
     if session.phase != Phase.ONLINE.value:  # offline sessions have a check-in, not a room
         raise RoomError(_("This session takes place in person: it has no live room."))
     return session
@@ -155,7 +207,7 @@ def on_join(session, user, data):
         db.session.flush()
     state = room.room_state(session, user)
     presence = room.presence(session)
-    emit("presence", presence, to=room_name(session.id), namespace=NAMESPACE)
+    broadcast_presence(session, presence)
     return {"session": state, "events": events, "presence": presence}
 
 

@@ -95,29 +95,45 @@ def trainer_ids(session: LiveSession) -> set[int]:
     return set(db.session.scalars(query))
 
 
-def person(user: User, trainers: set[int]) -> dict:
+def person(user: User, trainers: set[int], country_names: dict | None = None) -> dict:
+    """``country_names``: a cache of ``country_name`` by code, shared by the people of one list."""
     role = "coordinator" if user.is_coordinator else ("trainer" if user.id in trainers else "participant")
-    return {"id": user.id, "name": user.name, "role": role, "country": user.country,
-            "country_name": country_name(user.country)}
+    if country_names is None:
+        name = country_name(user.country)
+    elif user.country in country_names:
+        name = country_names[user.country]
+    else:
+        name = country_names[user.country] = country_name(user.country)
+    return {"id": user.id, "name": user.name, "role": role, "country": user.country, "country_name": name}
 
 
 def _people(session: LiveSession, user_ids) -> dict[int, dict]:
+    """``person`` of each user, from four columns (presence of a big room reads every person
+    in it on each join: whole User objects would cost several times more)."""
     user_ids = {uid for uid in user_ids if uid}
     if not user_ids:
         return {}
+    return _people_where(session, User.id.in_(user_ids))
+
+
+def _people_where(session: LiveSession, condition) -> dict[int, dict]:
+    """``person`` of each user matching ``condition`` (a SQL condition on User), ordered by id."""
     trainers = trainer_ids(session)
-    users = db.session.scalars(select(User).where(User.id.in_(user_ids)))
-    return {user.id: person(user, trainers) for user in users}
+    rows = db.session.execute(select(User.id, User.name, User.is_coordinator, User.country)
+                              .where(condition).order_by(User.id))
+    country_names: dict = {}
+    return {row.id: person(row, trainers, country_names) for row in rows}
 
 
 # Events -----------------------------------------------------------------------------------------
 
-def serialize_events(session: LiveSession, events: list[RoomEvent]) -> list[dict]:
+def serialize_events(session: LiveSession, events: list[RoomEvent], *, fresh: bool = False) -> list[dict]:
     """The wire form of room events (a constant number of queries for any number of events).
-    Deleted chat messages are replayed without their text."""
+    Deleted chat messages are replayed without their text; ``fresh`` events (just recorded, being
+    broadcast) cannot refer to a deleted message, so their broadcast does not look for any."""
     people = _people(session, {event.actor_id for event in events})
     deleted: set[int] = set()
-    if any(event.kind == "chat" for event in events):
+    if not fresh and any(event.kind == "chat" for event in events):
         deleted = set(db.session.scalars(select(ChatMessage.id).where(
             ChatMessage.session_id == session.id, ChatMessage.deleted_at.is_not(None))))
     payloads = []
@@ -442,10 +458,13 @@ def room_state(session: LiveSession, user) -> dict:
 
 def presence(session: LiveSession) -> dict:
     """Who is connected to the room now (open connections), with role and country, and counts."""
-    user_ids = set(db.session.scalars(select(Connection.user_id).where(
-        Connection.session_id == session.id, Connection.left_at.is_(None))))
-    people = sorted(_people(session, user_ids).values(), key=lambda p: (p["role"] == "participant",
-                                                                          p["name"].casefold()))
+    # A subquery, not the ids: "IN (?, ?, ...)" with one placeholder per person is a new SQL text
+    # for every room size, and SQLite keeps each prepared statement in its connection's statement
+    # cache (a 1000-person room: ~17 MB of statements, and fragments the heap as they are replaced).
+    connected = select(Connection.user_id).where(Connection.session_id == session.id,
+                                                 Connection.left_at.is_(None))
+    people = sorted(_people_where(session, User.id.in_(connected)).values(),
+                    key=lambda p: (p["role"] == "participant", p["name"].casefold()))
     counts = {"participant": 0, "trainer": 0, "coordinator": 0}
     for entry in people:
         counts[entry["role"]] += 1

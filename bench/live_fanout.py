@@ -532,7 +532,9 @@ def measure(label: str, server: Server, data: dict, args, workdir: Path, *, star
             processes.append(process)
         connected = [p.receive("connected", timeout=args.connect_timeout + 60) for p in processes]
         connect_s = time.monotonic() - started
-        settle_s = server.wait_idle()
+        # Quiet for longer than the live room's longest presence interval (lms.live.events), so that
+        # the steady state is measured, not a moment before the last deferred broadcast.
+        settle_s = server.wait_idle(quiet_for=12.0)
         rss_after = server.rss_kb()
         ok = sum(c["ok"] for c in connected)
         errors = [e for c in connected for e in c["errors"]]

@@ -9,6 +9,7 @@ commits, broadcasts the resulting room events, and always removes the database s
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import time
 from functools import wraps
@@ -83,6 +84,19 @@ def _send_presence_later(app, session_id: int, delay: float) -> None:
         finally:
             _presence_due.discard(session_id)
             db.session.remove()
+            _return_free_heap()
+
+
+def _return_free_heap() -> None:
+    """Give the pages of freed heap memory back to the system (glibc; a no-op elsewhere).
+
+    A wave of joins to a big room frees many join acks of ~100 KB whose pages long-lived objects
+    keep from being released; this runs after each batched presence broadcast, so at most every
+    few seconds and only for big rooms (bench/live_fanout.py: memory per connected client)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def broadcast_presence(session: LiveSession, presence: dict | None = None) -> None:
